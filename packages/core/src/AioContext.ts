@@ -1,0 +1,121 @@
+/**
+ * The `AioContext` service: the descriptor-level operations every backend implements (caio's
+ * context), with at most `maxRequests` of them in flight.
+ *
+ * `AIOFile` is written against this service only, so the same program runs on io_uring, Linux AIO,
+ * the libuv thread pool or the in-memory file system of `layerMemory`, and a test can wrap or
+ * replace any operation (a short write, a failing fsync, a slow read).
+ *
+ * @since 0.1.0
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as internal from "./internal/aioContext.js"
+import * as memory from "./internal/memoryContext.js"
+
+/**
+ * The default bound on operations in flight, as caio's `MAX_REQUESTS_DEFAULT`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_REQUESTS_DEFAULT: 512 = 512
+
+/**
+ * The descriptor-level operations of a backend. Offsets are byte positions in the file; reads fill
+ * the caller's buffer (so a fast backend avoids a copy) and may return fewer bytes than asked (0 at
+ * end of file); writes may be partial. Flags are Linux open(2) flags (see `FileMode.Flags`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Operations {
+  readonly open: (path: string, flags: number, mode: number) => Effect.Effect<number, PlatformError.PlatformError>
+  readonly close: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
+  readonly read: (
+    fd: number,
+    buffer: Uint8Array,
+    position: number
+  ) => Effect.Effect<number, PlatformError.PlatformError>
+  readonly write: (
+    fd: number,
+    buffer: Uint8Array,
+    position: number
+  ) => Effect.Effect<number, PlatformError.PlatformError>
+  readonly fsync: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
+  readonly fdatasync: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
+  /** The file's size in bytes (fstat's `st_size`). */
+  readonly size: (fd: number) => Effect.Effect<number, PlatformError.PlatformError>
+  readonly truncate: (fd: number, length: number) => Effect.Effect<void, PlatformError.PlatformError>
+}
+
+/**
+ * A backend: its operations, its name and its bound on operations in flight.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AioContextService extends Operations {
+  /** Which backend serves the operations: `io_uring`, `linux-aio`, `thread`, `memory`, or a user's name. */
+  readonly backend: string
+  readonly maxRequests: number
+}
+
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class AioContext extends Context.Tag("@effect-aiofile/core/AioContext")<AioContext, AioContextService>() {}
+
+/**
+ * Options shared by every backend's layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** At most this many operations in flight; the rest wait. Default `MAX_REQUESTS_DEFAULT`. */
+  readonly maxRequests?: number | undefined
+}
+
+/**
+ * Makes a context from a backend's operations: every operation waits for one of `maxRequests`
+ * permits, so no more than that many are in flight at once and none fails for lack of room.
+ * Fails with `BadArgument` when `maxRequests` is not a positive safe integer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (
+  options: Operations & Options & { readonly backend: string }
+) => Effect.Effect<AioContextService, PlatformError.BadArgument> = internal.make
+
+/**
+ * Options of the in-memory file system.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MemoryOptions extends Options {
+  /** Directories that exist at start (besides `/` and `/tmp`). */
+  readonly directories?: ReadonlyArray<string> | undefined
+  /** Files that exist at start, by path; strings are stored as UTF-8. */
+  readonly files?: Readonly<Record<string, string | Uint8Array>> | undefined
+  /** The bytes all files may hold together; a write past it fails with `ENOSPC`. Default: unbounded. */
+  readonly capacity?: number | undefined
+}
+
+/**
+ * An in-memory file system as a backend, for tests: paths and directories, descriptors, `O_CREAT`,
+ * `O_EXCL`, `O_TRUNC` and `O_APPEND`, sparse writes (gaps read as zeros), truncate, sizes, and an
+ * optional capacity to play a full disk. Each build of the layer starts a fresh file system.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory: (options?: MemoryOptions) => Layer.Layer<AioContext, PlatformError.BadArgument> =
+  memory.layerMemory

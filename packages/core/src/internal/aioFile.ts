@@ -1,0 +1,414 @@
+import * as PlatformError from "@effect/platform/Error"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import type * as Scope from "effect/Scope"
+import type * as AioFile from "../AIOFile.js"
+import { AioContext, type AioContextService } from "../AioContext.js"
+import { type AioError, InvalidStateError } from "../AioError.js"
+import type { DataOf, FileMode } from "../FileMode.js"
+import { badArgument } from "./aioError.js"
+import { type Codec, codecFor, encodings } from "./encoding.js"
+import { parseMode } from "./fileMode.js"
+
+/** @internal */
+export const TypeId: typeof AioFile.TypeId = Symbol.for("@effect-aiofile/core/AIOFile") as typeof AioFile.TypeId
+
+/** @internal */
+export const isAIOFile = (u: unknown): u is AioFile.AIOFile => Predicate.hasProperty(u, TypeId)
+
+/** Reads at or above this size first ask for the file's size, so a huge `size` on a small file allocates little. */
+const CLAMP_READ_SIZE = 16 * 1024 * 1024
+
+type State =
+  | { readonly _tag: "Unopened" }
+  | { readonly _tag: "Opening"; readonly opened: Deferred.Deferred<number, PlatformError.PlatformError> }
+  | { readonly _tag: "Open"; readonly fd: number }
+  | { readonly _tag: "Failed"; readonly error: PlatformError.PlatformError }
+  | { readonly _tag: "Closing"; readonly done: Deferred.Deferred<void, PlatformError.PlatformError> }
+  | { readonly _tag: "Closed" }
+
+const unopened: State = { _tag: "Unopened" }
+const closedState: State = { _tag: "Closed" }
+
+/** A non-negative safe integer, or a BadArgument that names the argument and the value. */
+const checkPosition = (method: string, argument: string, value: unknown) =>
+  Number.isSafeInteger(value) && (value as number) >= 0
+    ? undefined
+    : badArgument(method, `${argument} must be a non-negative integer, got ${String(value)}`)
+
+/** Gives a backend's SystemError the file's name and the AIOFile method instead of the descriptor. */
+const relabel = (method: string, name: string) => (error: PlatformError.PlatformError): PlatformError.PlatformError =>
+  error._tag === "SystemError" ?
+    new PlatformError.SystemError({
+      reason: error.reason,
+      module: error.module,
+      method,
+      pathOrDescriptor: name,
+      ...(error.description !== undefined ? { description: error.description } : {}),
+      ...(error.syscall !== undefined ? { syscall: error.syscall } : {}),
+      ...(error.cause !== undefined ? { cause: error.cause } : {})
+    }) :
+    error
+
+class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
+  readonly [TypeId]: AioFile.TypeId = TypeId
+  private state: State
+  /** Operations on the descriptor that have started and not ended; close waits for them. */
+  private inFlight = 0
+  private drained: Deferred.Deferred<void> | undefined
+
+  constructor(
+    readonly context: AioContextService,
+    readonly name: string,
+    readonly mode: FileMode,
+    readonly codec: Codec,
+    /** False for `fromFd`: close neither syncs nor closes the descriptor. */
+    readonly owner: boolean,
+    fd: number | undefined
+  ) {
+    this.state = fd === undefined ? unopened : { _tag: "Open", fd }
+  }
+
+  get encoding(): string {
+    return this.codec.name
+  }
+
+  toString(): string {
+    return `AIOFile(${JSON.stringify(this.name)}, ${JSON.stringify(this.mode.mode)}, ${this.context.backend})`
+  }
+
+  toJSON(): unknown {
+    return { _id: "AIOFile", name: this.name, mode: this.mode.mode, backend: this.context.backend }
+  }
+
+  private notOpen(method: string): InvalidStateError {
+    const state = this.state._tag
+    return new InvalidStateError({
+      method,
+      pathOrDescriptor: this.name,
+      description: state === "Closed" || state === "Closing" ? "the file is closed" : "the file is not open"
+    })
+  }
+
+  /** Runs `operation` on the open descriptor, counted in flight so that close waits for it. */
+  private withFd<B>(
+    method: string,
+    operation: (fd: number) => Effect.Effect<B, PlatformError.PlatformError>
+  ): Effect.Effect<B, AioError> {
+    return Effect.suspend((): Effect.Effect<B, AioError> => {
+      const state = this.state
+      if (state._tag !== "Open") return Effect.fail(this.notOpen(method))
+      this.inFlight++
+      return operation(state.fd).pipe(
+        Effect.mapError(relabel(method, this.name)),
+        Effect.ensuring(Effect.sync(() => this.operationEnded()))
+      )
+    })
+  }
+
+  private operationEnded(): void {
+    if (--this.inFlight === 0 && this.drained !== undefined) {
+      Deferred.unsafeDone(this.drained, Exit.void)
+      this.drained = undefined
+    }
+  }
+
+  get closed(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.state._tag !== "Open")
+  }
+
+  get open(): Effect.Effect<Option.Option<number>, AioError> {
+    return Effect.suspend((): Effect.Effect<Option.Option<number>, AioError> => {
+      const state = this.state
+      switch (state._tag) {
+        case "Open":
+          return Effect.succeed(Option.none())
+        case "Failed":
+          return Effect.fail(state.error)
+        case "Closing":
+        case "Closed":
+          return Effect.fail(this.notOpen("open"))
+        case "Opening":
+          return Effect.as(Deferred.await(state.opened), Option.none())
+        case "Unopened": {
+          const opened = Deferred.unsafeMake<number, PlatformError.PlatformError>(FiberId.none)
+          this.state = { _tag: "Opening", opened }
+          return this.context.open(this.name, this.mode.flags, 0o666).pipe(
+            Effect.mapError(relabel("open", this.name)),
+            Effect.exit,
+            Effect.flatMap((exit) => {
+              if (Exit.isSuccess(exit)) {
+                this.state = { _tag: "Open", fd: exit.value }
+              } else {
+                // a failed open stays failed (as aiofile); a defect leaves the file unopened
+                this.state = Option.match(Cause.failureOption(exit.cause), {
+                  onNone: () => unopened,
+                  onSome: (error): State => ({ _tag: "Failed", error })
+                })
+              }
+              Deferred.unsafeDone(opened, exit)
+              return Effect.map(exit, Option.some)
+            }),
+            Effect.uninterruptible
+          )
+        }
+      }
+    })
+  }
+
+  get close(): Effect.Effect<void, PlatformError.PlatformError> {
+    return Effect.suspend((): Effect.Effect<void, PlatformError.PlatformError> => {
+      const state = this.state
+      switch (state._tag) {
+        case "Unopened":
+        case "Failed":
+        case "Closed":
+          return Effect.void
+        case "Closing":
+          return Deferred.await(state.done)
+        case "Opening":
+          return Effect.zipRight(Effect.exit(Deferred.await(state.opened)), this.close)
+        case "Open": {
+          const done = Deferred.unsafeMake<void, PlatformError.PlatformError>(FiberId.none)
+          this.state = { _tag: "Closing", done }
+          return this.drain.pipe(
+            Effect.zipRight(this.owner ? this.release(state.fd) : Effect.void),
+            Effect.mapError(relabel("close", this.name)),
+            Effect.exit,
+            Effect.flatMap((exit) => {
+              this.state = closedState
+              Deferred.unsafeDone(done, exit)
+              return exit
+            }),
+            Effect.uninterruptible
+          )
+        }
+      }
+    })
+  }
+
+  /** Waits until no operation is in flight on the descriptor. */
+  private get drain(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.inFlight === 0) return Effect.void
+      this.drained ??= Deferred.unsafeMake<void>(FiberId.none)
+      return Deferred.await(this.drained)
+    })
+  }
+
+  /** fdsync when writable, then close: the descriptor is closed even when the sync fails. */
+  private release(fd: number): Effect.Effect<void, PlatformError.PlatformError> {
+    const sync = this.mode.writable ? this.context.fdatasync(fd) : Effect.void
+    return Effect.flatMap(Effect.exit(sync), (synced) => Effect.zipRight(this.context.close(fd), synced))
+  }
+
+  get fileno(): Effect.Effect<number, InvalidStateError> {
+    return Effect.suspend(() => this.state._tag === "Open" ? Effect.succeed(this.state.fd) : Effect.fail(this.notOpen("fileno")))
+  }
+
+  read(size = -1, offset = 0): Effect.Effect<A, AioError> {
+    const bytes = this.readBytes(size, offset)
+    if (this.mode.binary) return bytes as Effect.Effect<A, AioError>
+    return Effect.flatMap(bytes, (data) => this.decodeBytes(data)) as Effect.Effect<A, AioError>
+  }
+
+  readBytes(size = -1, offset = 0): Effect.Effect<Uint8Array, AioError> {
+    const invalid = (Number.isSafeInteger(size) && size >= -1
+      ? undefined
+      : badArgument("readBytes", `size must be an integer >= -1, got ${String(size)}`)) ??
+      checkPosition("readBytes", "offset", offset) ??
+      (this.mode.readable ? undefined : this.notReadable("readBytes"))
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return this.withFd("readBytes", (fd) =>
+      size === -1 || size >= CLAMP_READ_SIZE
+        ? Effect.flatMap(
+          this.context.size(fd),
+          (fileSize) => this.readAt(fd, Math.max(0, Math.min(size === -1 ? Infinity : size, fileSize - offset)), offset)
+        )
+        : this.readAt(fd, size, offset))
+  }
+
+  /** Reads until `length` bytes or the end of the file; returns what it got. */
+  private readAt(fd: number, length: number, offset: number): Effect.Effect<Uint8Array, PlatformError.PlatformError> {
+    if (length === 0) return Effect.succeed(new Uint8Array(0))
+    let buffer: Uint8Array
+    try {
+      buffer = new Uint8Array(length)
+    } catch {
+      return Effect.fail(badArgument("readBytes", `cannot allocate a buffer of ${length} bytes`))
+    }
+    const loop = (filled: number): Effect.Effect<Uint8Array, PlatformError.PlatformError> =>
+      Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
+        const total = filled + n
+        // 0 is the end of the file; a short count near the end is followed by one more read that
+        // returns 0, which also covers the kernel's 2 GiB cap on one transfer.
+        if (n === 0 || total === length) return Effect.succeed(total === length ? buffer : buffer.subarray(0, total))
+        return loop(total)
+      })
+    return loop(0)
+  }
+
+  write(data: A, offset = 0): Effect.Effect<number, AioError> {
+    if (this.mode.binary) {
+      return data instanceof Uint8Array
+        ? this.writeBytes(data, offset)
+        : Effect.fail(badArgument("write", `data must be a Uint8Array in binary mode, got ${typeof data}`))
+    }
+    if (typeof data !== "string") {
+      return Effect.fail(badArgument("write", `data must be a string in text mode, got ${describeValue(data)}`))
+    }
+    return Effect.flatMap(this.encodeBytes(data), (bytes) => this.writeBytes(bytes, offset))
+  }
+
+  writeBytes(data: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
+    const invalid = (data instanceof Uint8Array
+      ? undefined
+      : badArgument("writeBytes", `data must be a Uint8Array, got ${describeValue(data)}`)) ??
+      checkPosition("writeBytes", "offset", offset) ??
+      (this.mode.writable ? undefined : this.notWritable("writeBytes"))
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return this.withFd("writeBytes", (fd) => {
+      if (data.length === 0) return Effect.succeed(0)
+      const loop = (written: number): Effect.Effect<number, PlatformError.PlatformError> =>
+        Effect.flatMap(this.context.write(fd, data.subarray(written), offset + written), (n) => {
+          if (n === 0) {
+            return Effect.fail(
+              new PlatformError.SystemError({
+                reason: "WriteZero",
+                module: "FileSystem",
+                method: "writeBytes",
+                pathOrDescriptor: this.name,
+                description: `the write at offset ${offset + written} made no progress (${written} of ${data.length} bytes written)`
+              })
+            )
+          }
+          const total = written + n
+          return total >= data.length ? Effect.succeed(data.length) : loop(total)
+        })
+      return loop(0)
+    })
+  }
+
+  get fsync(): Effect.Effect<void, AioError> {
+    return this.withFd("fsync", (fd) => this.context.fsync(fd))
+  }
+
+  get fdsync(): Effect.Effect<void, AioError> {
+    return this.withFd("fdsync", (fd) => this.context.fdatasync(fd))
+  }
+
+  truncate(length = 0): Effect.Effect<void, AioError> {
+    const invalid = checkPosition("truncate", "length", length)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return this.withFd("truncate", (fd) => this.context.truncate(fd, length))
+  }
+
+  encodeBytes(data: string): Either.Either<Uint8Array, PlatformError.BadArgument> {
+    return typeof data === "string"
+      ? Either.mapLeft(this.codec.encode(data), (why) => badArgument("encodeBytes", why))
+      : Either.left(badArgument("encodeBytes", `data must be a string, got ${describeValue(data)}`))
+  }
+
+  decodeBytes(data: Uint8Array): Either.Either<string, PlatformError.SystemError> {
+    return Either.mapLeft(this.codec.decode(data), (why) =>
+      new PlatformError.SystemError({
+        reason: "InvalidData",
+        module: "FileSystem",
+        method: "decodeBytes",
+        pathOrDescriptor: this.name,
+        description: why
+      }))
+  }
+
+  private notReadable(method: string) {
+    return badArgument(method, `${this.name} was opened with mode ${JSON.stringify(this.mode.mode)}, which cannot read`)
+  }
+
+  private notWritable(method: string) {
+    return badArgument(method, `${this.name} was opened with mode ${JSON.stringify(this.mode.mode)}, which cannot write`)
+  }
+}
+
+const describeValue = (u: unknown): string =>
+  u === null ? "null" : u instanceof Uint8Array ? "a Uint8Array" : Array.isArray(u) ? "an array" : typeof u
+
+const checkPath = (path: unknown): PlatformError.BadArgument | undefined =>
+  typeof path !== "string"
+    ? badArgument("open", `path must be a string, got ${describeValue(path)}`)
+    : path.length === 0
+    ? badArgument("open", "path must not be empty")
+    : path.includes("\0")
+    ? badArgument("open", `path must not contain a NUL byte: ${JSON.stringify(path)}`)
+    : undefined
+
+const resolve = (
+  mode: string,
+  options: AioFile.Options | undefined
+): Either.Either<{ readonly mode: FileMode; readonly codec: Codec }, PlatformError.BadArgument> =>
+  Either.flatMap(parseMode(mode), (fileMode) => {
+    const encoding = options?.encoding ?? "utf-8"
+    const codec = typeof encoding === "string" ? codecFor(encoding) : undefined
+    return codec === undefined
+      ? Either.left(
+        badArgument("open", `unknown encoding ${JSON.stringify(encoding)}; supported: ${encodings.join(", ")}`)
+      )
+      : Either.right({ mode: fileMode, codec })
+  })
+
+/** @internal */
+export const make = <M extends string = "r">(
+  path: string,
+  mode?: M,
+  options?: AioFile.Options
+): Effect.Effect<AioFile.AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> =>
+  Effect.suspend(() => {
+    const invalid = checkPath(path)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, mode }) =>
+      Effect.map(AioContext, (context) => new AIOFileImpl<DataOf<M>>(context, path, mode, codec, true, undefined)))
+  })
+
+/** @internal */
+export const open = <M extends string = "r">(
+  path: string,
+  mode?: M,
+  options?: AioFile.Options
+): Effect.Effect<AioFile.AIOFile<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.flatMap(make(path, mode, options), (file) => Effect.as(file.open, file)),
+    (file) =>
+      Effect.catchAll(file.close, (error) =>
+        Effect.logWarning(`AIOFile: closing ${file.name} failed in a finalizer`, error))
+  )
+
+/** @internal */
+export const fromFd = <M extends string>(
+  fd: number,
+  options: AioFile.Options & { readonly mode: M; readonly name?: string | undefined }
+): Effect.Effect<AioFile.AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> =>
+  Effect.suspend(() => {
+    if (!(Number.isSafeInteger(fd) && fd >= 0)) {
+      return Effect.fail(badArgument("fromFd", `fd must be a non-negative integer, got ${String(fd)}`))
+    }
+    return Effect.flatMap(resolve(options.mode, options), ({ codec, mode }) =>
+      Effect.map(
+        AioContext,
+        (context) => new AIOFileImpl<DataOf<M>>(context, options.name ?? `fd:${fd}`, mode, codec, false, fd)
+      ))
+  })
+
+/** @internal */
+export const layer = <I, M extends string = "r">(
+  tag: Context.Tag<I, AioFile.AIOFile<DataOf<M>>>,
+  path: string,
+  mode?: M,
+  options?: AioFile.Options
+): Layer.Layer<I, AioError, AioContext> => Layer.scoped(tag, open(path, mode, options))

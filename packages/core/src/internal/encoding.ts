@@ -1,0 +1,91 @@
+import * as Either from "effect/Either"
+
+/**
+ * A strict text codec: encoding fails on a string it cannot represent (a lone surrogate, a character
+ * outside latin1 or ascii), decoding fails on malformed input (a cut multibyte character).
+ * Each failure is a description of what was wrong.
+ */
+export interface Codec {
+  readonly name: string
+  readonly encode: (text: string) => Either.Either<Uint8Array, string>
+  readonly decode: (bytes: Uint8Array) => Either.Either<string, string>
+}
+
+const utf8Encoder = new TextEncoder()
+
+const decoderCodec = (name: string, label: string): Codec => {
+  const decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true })
+  return {
+    name,
+    encode: (text) =>
+      text.isWellFormed()
+        ? Either.right(label === "utf-8" ? utf8Encoder.encode(text) : encodeUtf16le(text))
+        : Either.left(`the text holds a lone surrogate, which ${name} cannot encode`),
+    decode: (bytes) => {
+      try {
+        return Either.right(decoder.decode(bytes))
+      } catch {
+        return Either.left(`the bytes are not valid ${name} (a character is cut or malformed)`)
+      }
+    }
+  }
+}
+
+const encodeUtf16le = (text: string): Uint8Array => {
+  const bytes = new Uint8Array(text.length * 2)
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    bytes[2 * i] = unit & 0xff
+    bytes[2 * i + 1] = unit >> 8
+  }
+  return bytes
+}
+
+const singleByteCodec = (name: string, limit: number): Codec => ({
+  name,
+  encode: (text) => {
+    const bytes = new Uint8Array(text.length)
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i)
+      if (unit > limit) return Either.left(`character ${JSON.stringify(text[i])} at ${i} is not in ${name}`)
+      bytes[i] = unit
+    }
+    return Either.right(bytes)
+  },
+  decode: (bytes) => {
+    let text = ""
+    for (let start = 0; start < bytes.length; start += 8192) {
+      const chunk = bytes.subarray(start, start + 8192)
+      if (limit < 0xff && chunk.some((byte) => byte > limit)) {
+        return Either.left(`the bytes are not valid ${name} (a byte above 0x7f)`)
+      }
+      text += String.fromCharCode(...chunk)
+    }
+    return Either.right(text)
+  }
+})
+
+const codecs: Record<string, () => Codec> = {
+  "utf-8": () => decoderCodec("utf-8", "utf-8"),
+  "utf-16le": () => decoderCodec("utf-16le", "utf-16le"),
+  "latin1": () => singleByteCodec("latin1", 0xff),
+  "ascii": () => singleByteCodec("ascii", 0x7f)
+}
+
+const aliases: Record<string, string> = {
+  "utf8": "utf-8",
+  "utf16le": "utf-16le",
+  "utf-16-le": "utf-16le",
+  "iso-8859-1": "latin1",
+  "latin-1": "latin1",
+  "us-ascii": "ascii"
+}
+
+/** The encodings a text file may use. */
+export const encodings: ReadonlyArray<string> = Object.keys(codecs)
+
+/** The codec of an encoding name (case-insensitive, common aliases accepted), if supported. */
+export const codecFor = (encoding: string): Codec | undefined => {
+  const key = encoding.toLowerCase()
+  return codecs[aliases[key] ?? key]?.()
+}
