@@ -90,3 +90,27 @@ export const badArgument: (method: string, description: string) => PlatformError
  * @category getters
  */
 export const errnoCode: (error: unknown) => Option.Option<string> = internal.errnoCode
+
+/**
+ * A backend that was asked for by name (an option or `AIOFILE_BACKEND`) cannot run here; `reason`
+ * says why (the addon is not built, io_uring is disabled by sysctl or a seccomp filter, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BackendUnavailableError
+  extends Schema.TaggedError<BackendUnavailableError>("@effect-aiofile/BackendUnavailableError")(
+    "BackendUnavailableError",
+    {
+      backend: Schema.String,
+      reason: Schema.String
+    }
+  )
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `the ${this.backend} backend is not available: ${this.reason}`
+  }
+}

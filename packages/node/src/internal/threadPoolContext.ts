@@ -1,0 +1,74 @@
+import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AioError from "@effect-aiofile/core/AioError"
+import * as FileMode from "@effect-aiofile/core/FileMode"
+import type * as PlatformError from "@effect/platform/Error"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as fs from "node:fs"
+
+/** Linux caps one read or write at this many bytes; asking for less keeps Node's own checks quiet. */
+const MAX_TRANSFER = 0x7ffff000
+
+/** The host's open(2) flags for the Linux flags of a FileMode (libuv adds O_CLOEXEC itself). */
+const hostFlags = (flags: number): number => {
+  const { O_APPEND, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } = FileMode.Flags
+  const access = flags & 3
+  return (access === O_RDWR ? fs.constants.O_RDWR : access === O_WRONLY ? fs.constants.O_WRONLY : fs.constants.O_RDONLY) |
+    (flags & O_CREAT ? fs.constants.O_CREAT : 0) |
+    (flags & O_EXCL ? fs.constants.O_EXCL : 0) |
+    (flags & O_TRUNC ? fs.constants.O_TRUNC : 0) |
+    (flags & O_APPEND ? fs.constants.O_APPEND : 0)
+}
+
+const toError = (
+  error: unknown,
+  method: string,
+  syscall: string,
+  pathOrDescriptor: string | number
+): PlatformError.PlatformError => {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code)
+    ? AioError.fromErrno(code, { method, syscall, pathOrDescriptor })
+    : AioError.badArgument(method, error instanceof Error ? error.message : String(error))
+}
+
+/**
+ * Runs one node:fs callback call on libuv's pool. A synchronous throw (Node's own argument checks)
+ * becomes a failure too: nothing a caller passes escapes as a defect.
+ */
+const call = <A>(
+  method: string,
+  syscall: string,
+  pathOrDescriptor: string | number,
+  start: (callback: (error: NodeJS.ErrnoException | null, value: A) => void) => void
+): Effect.Effect<A, PlatformError.PlatformError> =>
+  Effect.async<A, PlatformError.PlatformError>((resume) => {
+    try {
+      start((error, value) =>
+        resume(error ? Effect.fail(toError(error, method, syscall, pathOrDescriptor)) : Effect.succeed(value))
+      )
+    } catch (error) {
+      resume(Effect.fail(toError(error, method, syscall, pathOrDescriptor)))
+    }
+  })
+
+/** @internal */
+export const operations: AioContext.Operations = {
+  open: (path, flags, mode) => call("open", "open", path, (cb) => fs.open(path, hostFlags(flags), mode, cb)),
+  close: (fd) => call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined))),
+  read: (fd, buffer, position) =>
+    call("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)),
+  write: (fd, buffer, position) =>
+    call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)),
+  fsync: (fd) => call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined))),
+  fdatasync: (fd) => call("fdatasync", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined))),
+  size: (fd) => call("size", "fstat", fd, (cb) => fs.fstat(fd, (error, stats) => cb(error, stats?.size))),
+  truncate: (fd, length) =>
+    call("truncate", "ftruncate", fd, (cb) => fs.ftruncate(fd, length, (error) => cb(error, undefined)))
+}
+
+/** @internal */
+export const layerThreadPool = (
+  options: AioContext.Options = {}
+): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument> =>
+  Layer.effect(AioContext.AioContext, AioContext.make({ backend: "thread", ...operations, ...options }))
