@@ -169,7 +169,7 @@ export const fromFd: <M extends string>(
  * @category layers
  */
 export const layer: <I, M extends string = "r">(
-  tag: Context.Tag<I, AIOFile<DataOf<M>>>,
+  tag: Context.Tag<I, AIOFile<DataOf<NoInfer<M>>>>,
   path: string,
   mode?: M,
   options?: Options

@@ -407,7 +407,7 @@ export const fromFd = <M extends string>(
 
 /** @internal */
 export const layer = <I, M extends string = "r">(
-  tag: Context.Tag<I, AioFile.AIOFile<DataOf<M>>>,
+  tag: Context.Tag<I, AioFile.AIOFile<DataOf<NoInfer<M>>>>,
   path: string,
   mode?: M,
   options?: AioFile.Options

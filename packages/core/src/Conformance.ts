@@ -1,0 +1,40 @@
+/**
+ * The backend conformance suite: every AIOFile behaviour a backend must honour, and a model-based
+ * property test, as `@effect/vitest` tests. Each backend's test file calls `suite` with its layer;
+ * a user's own `AioContext` can be checked the same way.
+ *
+ * @example
+ * import * as Conformance from "@effect-aiofile/core/Conformance"
+ * import { AioContext } from "@effect-aiofile/core"
+ *
+ * Conformance.suite("memory", { layer: AioContext.layerMemory({ directories: ["/data"] }), directory: "/data" })
+ *
+ * @since 0.1.0
+ */
+import type * as Layer from "effect/Layer"
+import type { AioContext } from "./AioContext.js"
+import * as internal from "./internal/conformance.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The backend under test. */
+  readonly layer: Layer.Layer<AioContext, unknown>
+  /** An existing, writable directory for the suite's files (also opened as "a directory"). */
+  readonly directory: string
+  /**
+   * How many random operation sequences the model test runs. Default: the `AIOFILE_MODEL_RUNS`
+   * environment variable, else 200.
+   */
+  readonly modelRuns?: number | undefined
+}
+
+/**
+ * Registers the conformance tests of a backend in a `describe` block named after it.
+ *
+ * @since 0.1.0
+ * @category tests
+ */
+export const suite: (name: string, options: Options) => void = internal.suite

@@ -1,0 +1,509 @@
+import { describe, expect, layer } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FastCheck from "effect/FastCheck"
+import * as Option from "effect/Option"
+import * as AIOFile from "../AIOFile.js"
+import { AioContext } from "../AioContext.js"
+import * as AioError from "../AioError.js"
+import type { Options } from "../Conformance.js"
+
+const bytes = (...values: Array<number>) => new Uint8Array(values)
+const utf8 = (text: string) => new TextEncoder().encode(text)
+
+/** Runs an effect and returns its failure, so a test can look at the error's fields. */
+const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.exit(effect), (exit) =>
+    Exit.isFailure(exit)
+      ? Option.match(Cause.failureOption(exit.cause), {
+        onNone: () => Effect.dieMessage(`expected a failure, got ${Cause.pretty(exit.cause)}`),
+        onSome: Effect.succeed
+      })
+      : Effect.dieMessage(`expected a failure, got ${String(exit.value)}`))
+
+/** A user's tag for a file provided by `AIOFile.layer`. */
+class Notes extends Context.Tag("@effect-aiofile/core/Conformance/Notes")<Notes, AIOFile.AIOFile<string>>() {}
+
+const expectTag = (error: unknown, tag: string, reason?: string) => {
+  expect(error).toHaveProperty("_tag", tag)
+  if (reason !== undefined) expect(error).toHaveProperty("reason", reason)
+}
+
+type Command =
+  | { readonly op: "write"; readonly file: number; readonly offset: number; readonly data: Uint8Array }
+  | { readonly op: "read"; readonly file: number; readonly offset: number; readonly size: number }
+  | { readonly op: "truncate"; readonly file: number; readonly length: number }
+  | { readonly op: "fsync"; readonly file: number }
+
+const MODEL_FILES = 3
+const commandArbitrary: FastCheck.Arbitrary<Command> = FastCheck.oneof(
+  FastCheck.record({
+    op: FastCheck.constant("write" as const),
+    file: FastCheck.nat(MODEL_FILES - 1),
+    offset: FastCheck.oneof(FastCheck.nat(256), FastCheck.nat(70_000)),
+    data: FastCheck.uint8Array({ minLength: 0, maxLength: 9000 })
+  }),
+  FastCheck.record({
+    op: FastCheck.constant("read" as const),
+    file: FastCheck.nat(MODEL_FILES - 1),
+    offset: FastCheck.oneof(FastCheck.nat(256), FastCheck.nat(80_000)),
+    size: FastCheck.oneof(FastCheck.constant(-1), FastCheck.nat(10_000))
+  }),
+  FastCheck.record({
+    op: FastCheck.constant("truncate" as const),
+    file: FastCheck.nat(MODEL_FILES - 1),
+    length: FastCheck.oneof(FastCheck.nat(512), FastCheck.nat(80_000))
+  }),
+  FastCheck.record({ op: FastCheck.constant("fsync" as const), file: FastCheck.nat(MODEL_FILES - 1) })
+)
+
+/** The plain model of a file: its bytes. */
+const modelWrite = (model: Uint8Array, offset: number, data: Uint8Array): Uint8Array => {
+  if (data.length === 0) return model
+  const next = new Uint8Array(Math.max(model.length, offset + data.length))
+  next.set(model)
+  next.set(data, offset)
+  return next
+}
+
+const modelTruncate = (model: Uint8Array, length: number): Uint8Array => {
+  const next = new Uint8Array(length)
+  next.set(model.subarray(0, length))
+  return next
+}
+
+const modelRead = (model: Uint8Array, offset: number, size: number): Uint8Array =>
+  model.slice(Math.min(offset, model.length), size === -1 ? model.length : Math.min(model.length, offset + size))
+
+/** Compares bytes quickly and reports the first difference (deep equality is slow on large arrays). */
+const expectBytes = (actual: Uint8Array, expected: Uint8Array, what: string) => {
+  let at = 0
+  const length = Math.min(actual.length, expected.length)
+  while (at < length && actual[at] === expected[at]) at++
+  if (at < length || actual.length !== expected.length) {
+    expect.fail(
+      `${what}: got ${actual.length} bytes, expected ${expected.length}; first difference at byte ${at} ` +
+        `(got ${actual[at]}, expected ${expected[at]})`
+    )
+  }
+}
+
+const defaultModelRuns = (): number => {
+  const fromEnv = Number(globalThis.process?.env?.AIOFILE_MODEL_RUNS)
+  return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : 200
+}
+
+/** @internal */
+export const suite = (name: string, options: Options): void => {
+  let counter = 0
+  const fresh = (label: string) => `${options.directory}/${label}-${Date.now().toString(36)}-${counter++}`
+  /** A fresh path holding `content`. */
+  const withContent = (label: string, content: string | Uint8Array) =>
+    Effect.gen(function*() {
+      const path = fresh(label)
+      const file = yield* AIOFile.make(path, "wb")
+      yield* file.open
+      yield* file.writeBytes(typeof content === "string" ? utf8(content) : content, 0)
+      yield* file.close
+      return path
+    })
+  const contentOf = (path: string) =>
+    Effect.scoped(Effect.flatMap(AIOFile.open(path, "rb"), (file) => file.read()))
+
+  describe(`conformance: ${name}`, () => {
+    layer(options.layer, { excludeTestServices: true })((it) => {
+      describe("lifecycle", () => {
+        it.effect("open gives the descriptor once, then None; closed follows the state", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.make(fresh("lifecycle"), "w")
+            expect(yield* file.closed).toBe(true)
+            const fileno = yield* failure(file.fileno)
+            expectTag(fileno, "InvalidStateError")
+            const fd = yield* file.open
+            expect(Option.isSome(fd)).toBe(true)
+            expect(yield* file.fileno).toBe(Option.getOrThrow(fd))
+            expect(yield* file.open).toEqual(Option.none())
+            expect(yield* file.closed).toBe(false)
+            yield* file.close
+            expect(yield* file.closed).toBe(true)
+            yield* file.close
+            expectTag(yield* failure(file.open), "InvalidStateError")
+            expectTag(yield* failure(file.fileno), "InvalidStateError")
+          }))
+
+        it.effect("concurrent opens share one open: exactly one gets the descriptor", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.make(fresh("concurrent-open"), "w")
+            const results = yield* Effect.all(Array.from({ length: 8 }, () => file.open), { concurrency: "unbounded" })
+            expect(results.filter(Option.isSome)).toHaveLength(1)
+            yield* file.close
+          }))
+
+        it.effect("a failed open stays failed, with the errno kept", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.make(fresh("missing"), "r")
+            const first = yield* failure(file.open)
+            expectTag(first, "SystemError", "NotFound")
+            expect(AioError.errnoCode(first)).toEqual(Option.some("ENOENT"))
+            expect(first).toHaveProperty("pathOrDescriptor", file.name)
+            expectTag(yield* failure(file.open), "SystemError", "NotFound")
+            expect(yield* file.closed).toBe(true)
+          }))
+
+        it.effect("every operation after close is an InvalidStateError", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.make(fresh("after-close"), "w+b")
+            yield* file.open
+            yield* file.close
+            for (
+              const operation of [
+                file.read(1, 0),
+                file.readBytes(1, 0),
+                file.write(bytes(1), 0),
+                file.writeBytes(bytes(1), 0),
+                file.fsync,
+                file.fdsync,
+                file.truncate(0),
+                file.fileno
+              ] as const
+            ) {
+              expectTag(yield* failure(operation as Effect.Effect<unknown, unknown>), "InvalidStateError")
+            }
+          }))
+
+        it.effect("operations before open are an InvalidStateError", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.make(fresh("unopened"), "w+")
+            expectTag(yield* failure(file.read()), "InvalidStateError")
+            expectTag(yield* failure(file.write("x")), "InvalidStateError")
+            yield* file.close
+            expect(yield* file.closed).toBe(true)
+          }))
+
+        it.effect("a scoped open closes the file when the scope ends, and the data stays", () =>
+          Effect.gen(function*() {
+            const path = fresh("scoped")
+            const file = yield* Effect.scoped(Effect.gen(function*() {
+              const file = yield* AIOFile.open(path, "w")
+              yield* file.write("kept", 0)
+              return file
+            }))
+            expect(yield* file.closed).toBe(true)
+            expect(yield* contentOf(path)).toEqual(utf8("kept"))
+          }))
+
+        it.effect("a layer provides an opened file under a user's tag", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("layer", "from a layer")
+            const text = yield* Effect.flatMap(Notes, (file) => file.read()).pipe(
+              Effect.provide(AIOFile.layer(Notes, path, "r"))
+            )
+            expect(text).toBe("from a layer")
+          }))
+
+        it.effect("fromFd wraps a descriptor it does not own: its close leaves the descriptor open", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("from-fd", "shared descriptor")
+            const owner = yield* AIOFile.make(path, "r")
+            const fd = Option.getOrThrow(yield* owner.open)
+            const borrowed = yield* AIOFile.fromFd(fd, { mode: "r", name: "borrowed" })
+            expect(borrowed.name).toBe("borrowed")
+            expect(yield* borrowed.closed).toBe(false)
+            expect(yield* borrowed.open).toEqual(Option.none())
+            expect(yield* borrowed.read(6, 0)).toBe("shared")
+            yield* borrowed.close
+            expect(yield* borrowed.closed).toBe(true)
+            expect(yield* owner.read(-1, 7)).toBe("descriptor")
+            yield* owner.close
+          }))
+
+        it.effect("the context reports its backend and bound", () =>
+          Effect.gen(function*() {
+            const context = yield* AioContext
+            expect(context.backend.length).toBeGreaterThan(0)
+            expect(context.maxRequests).toBeGreaterThan(0)
+          }))
+      })
+
+      describe("reads", () => {
+        it.effect("the seed's basic operations: reads at offsets, and the whole file", () =>
+          Effect.gen(function*() {
+            const text = "0123456789".repeat(25)
+            const path = yield* withContent("basic", text)
+            const file = yield* AIOFile.open(path, "r")
+            expect(yield* file.read(100, 0)).toBe(text.slice(0, 100))
+            expect(yield* file.read(100, 100)).toBe(text.slice(100, 200))
+            expect(yield* file.read(-1, 0)).toBe(text)
+            expect(yield* file.read()).toBe(text)
+            expect(yield* file.read(-1, 240)).toBe(text.slice(240))
+          }).pipe(Effect.scoped))
+
+        it.effect("short near the end of the file, empty past it and for size 0", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("eof", bytes(1, 2, 3, 4, 5))
+            const file = yield* AIOFile.open(path, "rb")
+            expect(yield* file.read(10, 3)).toEqual(bytes(4, 5))
+            expect(yield* file.read(10, 5)).toEqual(bytes())
+            expect(yield* file.read(10, 1000)).toEqual(bytes())
+            expect(yield* file.read(-1, 1000)).toEqual(bytes())
+            expect(yield* file.read(0, 0)).toEqual(bytes())
+            expect(yield* file.readBytes(2, 1)).toEqual(bytes(2, 3))
+          }).pipe(Effect.scoped))
+
+        it.effect("a huge size on a small file reads what there is", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("huge-size", bytes(9, 8, 7))
+            const file = yield* AIOFile.open(path, "rb")
+            expect(yield* file.read(2 ** 40, 1)).toEqual(bytes(8, 7))
+            expect(yield* file.read(Number.MAX_SAFE_INTEGER, 0)).toEqual(bytes(9, 8, 7))
+          }).pipe(Effect.scoped))
+
+        it.effect("a text read decodes; a cut multibyte character is InvalidData", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("multibyte", "한국어 日本語 🙂")
+            const file = yield* AIOFile.open(path, "r")
+            expect(yield* file.read()).toBe("한국어 日本語 🙂")
+            expect(yield* file.read(3, 0)).toBe("한")
+            expectTag(yield* failure(file.read(2, 0)), "SystemError", "InvalidData")
+            expectTag(yield* failure(file.read(-1, 1)), "SystemError", "InvalidData")
+          }).pipe(Effect.scoped))
+
+        it.effect("other encodings round-trip", () =>
+          Effect.gen(function*() {
+            for (const encoding of ["utf-16le", "latin1"]) {
+              const path = fresh(encoding)
+              const file = yield* AIOFile.open(path, "w+", { encoding })
+              expect(file.encoding).toBe(encoding)
+              const written = yield* file.write("café", 0)
+              expect(written).toBe(encoding === "latin1" ? 4 : 8)
+              expect(yield* file.read()).toBe("café")
+            }
+          }).pipe(Effect.scoped))
+
+        it.effect("encodeBytes and decodeBytes use the file's encoding, strictly", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.make(fresh("codec"), "r", { encoding: "ascii" })
+            expect(yield* file.encodeBytes("abc")).toEqual(bytes(97, 98, 99))
+            expect(yield* file.decodeBytes(bytes(97, 98))).toBe("ab")
+            expectTag(yield* failure(file.encodeBytes("é")), "BadArgument")
+            expectTag(yield* failure(file.decodeBytes(bytes(200))), "SystemError", "InvalidData")
+            const utf = yield* AIOFile.make(fresh("codec"), "r")
+            expectTag(yield* failure(utf.encodeBytes("\ud800")), "BadArgument")
+          }))
+      })
+
+      describe("writes", () => {
+        it.effect("the seed's writes at explicit offsets, then fsync", () =>
+          Effect.gen(function*() {
+            const path = fresh("offsets")
+            yield* Effect.scoped(Effect.gen(function*() {
+              const file = yield* AIOFile.open(path, "w")
+              expect(yield* file.write("Hello, ", 0)).toBe(7)
+              expect(yield* file.write("World!", 7)).toBe(6)
+              yield* file.fsync
+            }))
+            expect(yield* contentOf(path)).toEqual(utf8("Hello, World!"))
+          }))
+
+        it.effect("the seed's binary writeBytes, then fdsync", () =>
+          Effect.gen(function*() {
+            const path = fresh("binary")
+            yield* Effect.scoped(Effect.gen(function*() {
+              const file = yield* AIOFile.open(path, "wb")
+              expect(yield* file.writeBytes(bytes(0, 1, 2, 3, 4), 0)).toBe(5)
+              yield* file.fdsync
+            }))
+            expect(yield* contentOf(path)).toEqual(bytes(0, 1, 2, 3, 4))
+          }))
+
+        it.effect("empty data writes nothing and returns 0", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.open(fresh("empty"), "w+b")
+            expect(yield* file.writeBytes(bytes(), 10)).toBe(0)
+            expect(yield* file.read()).toEqual(bytes())
+          }).pipe(Effect.scoped))
+
+        it.effect("a write past the end leaves a gap of zeros", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.open(fresh("sparse"), "w+b")
+            yield* file.writeBytes(bytes(7), 5)
+            expect(yield* file.read()).toEqual(bytes(0, 0, 0, 0, 0, 7))
+          }).pipe(Effect.scoped))
+
+        it.effect("concurrent writes at distinct offsets all land", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.open(fresh("concurrent"), "w+b")
+            const block = (i: number) => new Uint8Array(4096).fill(i)
+            yield* Effect.forEach(Array.from({ length: 64 }, (_, i) => i), (i) => file.writeBytes(block(i), i * 4096), {
+              concurrency: "unbounded"
+            })
+            const content = yield* file.read()
+            expect(content.length).toBe(64 * 4096)
+            for (let i = 0; i < 64; i++) expect(content.subarray(i * 4096, (i + 1) * 4096)).toEqual(block(i))
+          }).pipe(Effect.scoped))
+
+        it.effect("truncate shrinks, grows with zeros, and defaults to 0", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.open(fresh("truncate"), "w+b")
+            yield* file.writeBytes(bytes(1, 2, 3, 4), 0)
+            yield* file.truncate(2)
+            expect(yield* file.read()).toEqual(bytes(1, 2))
+            yield* file.truncate(4)
+            expect(yield* file.read()).toEqual(bytes(1, 2, 0, 0))
+            yield* file.truncate()
+            expect(yield* file.read()).toEqual(bytes())
+          }).pipe(Effect.scoped))
+      })
+
+      describe("modes", () => {
+        it.effect("w truncates an existing file; r+ does not", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("w-truncates", "old content")
+            yield* Effect.scoped(Effect.flatMap(AIOFile.open(path, "r+"), (file) => file.write("OLD", 0)))
+            expect(yield* contentOf(path)).toEqual(utf8("OLD content"))
+            yield* Effect.scoped(AIOFile.open(path, "w"))
+            expect(yield* contentOf(path)).toEqual(bytes())
+          }))
+
+        it.effect("a appends whatever the offset", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("append", "abc")
+            yield* Effect.scoped(Effect.gen(function*() {
+              const file = yield* AIOFile.open(path, "a")
+              expect(file.mode.appending).toBe(true)
+              yield* file.write("def", 0)
+            }))
+            expect(yield* contentOf(path)).toEqual(utf8("abcdef"))
+          }))
+
+        it.effect("x creates a new file and refuses an existing one (AlreadyExists)", () =>
+          Effect.gen(function*() {
+            const path = fresh("exclusive")
+            yield* Effect.scoped(Effect.flatMap(AIOFile.open(path, "x"), (file) => file.write("new", 0)))
+            expect(yield* contentOf(path)).toEqual(utf8("new"))
+            const error = yield* failure(Effect.scoped(AIOFile.open(path, "x")))
+            expectTag(error, "SystemError", "AlreadyExists")
+            expect(AioError.errnoCode(error)).toEqual(Option.some("EEXIST"))
+            expect(yield* contentOf(path)).toEqual(utf8("new"))
+          }))
+
+        it.effect("r on a missing file is NotFound", () =>
+          Effect.gen(function*() {
+            expectTag(yield* failure(Effect.scoped(AIOFile.open(fresh("nope"), "r"))), "SystemError", "NotFound")
+          }))
+      })
+
+      describe("bad input", () => {
+        it.effect("invalid modes are a BadArgument naming the mode", () =>
+          Effect.gen(function*() {
+            for (const mode of ["rw", "wx", "", "rr+", "q", "rbt", "r++", "ra", "xa"]) {
+              const error = yield* failure(AIOFile.make(fresh("mode"), mode))
+              expectTag(error, "BadArgument")
+              expect(String((error as { description?: string }).description)).toContain(JSON.stringify(mode))
+            }
+          }))
+
+        it.effect("sizes, offsets and lengths must be safe integers in range", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.open(fresh("bad-numbers"), "w+b")
+            for (const bad of [NaN, Infinity, -Infinity, -1, 1.5, 2 ** 53, "3" as unknown as number]) {
+              expectTag(yield* failure(file.read(1, bad)), "BadArgument")
+              expectTag(yield* failure(file.writeBytes(bytes(1), bad)), "BadArgument")
+              expectTag(yield* failure(file.truncate(bad)), "BadArgument")
+              if (bad !== -1) expectTag(yield* failure(file.read(bad, 0)), "BadArgument")
+            }
+            expectTag(yield* failure(file.read(-2, 0)), "BadArgument")
+            expect(yield* file.read()).toEqual(bytes())
+          }).pipe(Effect.scoped))
+
+        it.effect("text to a binary file and bytes to a text file are a BadArgument", () =>
+          Effect.gen(function*() {
+            const binary: AIOFile.AIOFile = yield* AIOFile.open(fresh("types"), "wb")
+            expectTag(yield* failure(binary.write("text", 0)), "BadArgument")
+            const text: AIOFile.AIOFile = yield* AIOFile.open(fresh("types"), "w")
+            expectTag(yield* failure(text.write(bytes(1), 0)), "BadArgument")
+            expectTag(yield* failure(text.writeBytes("x" as unknown as Uint8Array, 0)), "BadArgument")
+          }).pipe(Effect.scoped))
+
+        it.effect("a NUL byte in the path is a BadArgument, never a truncated path", () =>
+          Effect.gen(function*() {
+            const path = fresh("nul")
+            expectTag(yield* failure(AIOFile.make(`${path}\0.txt`, "w")), "BadArgument")
+            expectTag(yield* failure(Effect.scoped(AIOFile.open(path, "r"))), "SystemError", "NotFound")
+          }))
+
+        it.effect("a directory cannot be written, nor read as a file", () =>
+          Effect.gen(function*() {
+            const error = yield* failure(Effect.scoped(AIOFile.open(options.directory, "w")))
+            expectTag(error, "SystemError")
+            expect(AioError.errnoCode(error)).toEqual(Option.some("EISDIR"))
+            const read = yield* failure(Effect.scoped(Effect.flatMap(AIOFile.open(options.directory, "rb"), (f) => f.read(10, 0))))
+            expectTag(read, "SystemError")
+          }))
+
+        it.effect("reading a write-only file and writing a read-only one are refused", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("direction", "data")
+            const writeOnly = yield* AIOFile.open(path, "a")
+            expectTag(yield* failure(writeOnly.read()), "BadArgument")
+            const readOnly = yield* AIOFile.open(path, "r")
+            expectTag(yield* failure(readOnly.write("x")), "BadArgument")
+          }).pipe(Effect.scoped))
+
+        it.effect("an unknown encoding is a BadArgument", () =>
+          Effect.gen(function*() {
+            expectTag(yield* failure(AIOFile.make(fresh("enc"), "r", { encoding: "klingon" })), "BadArgument")
+          }))
+
+        it.effect("fromFd refuses a descriptor that is not a non-negative integer", () =>
+          Effect.gen(function*() {
+            for (const fd of [-1, 1.5, NaN]) expectTag(yield* failure(AIOFile.fromFd(fd, { mode: "r" })), "BadArgument")
+          }))
+      })
+
+      describe("model", () => {
+        it.effect.prop(
+          "random writeBytes/readBytes/truncate/fsync sequences match a plain in-memory model",
+          [FastCheck.array(commandArbitrary, { minLength: 1, maxLength: 24 })],
+          ([commands]) =>
+            Effect.gen(function*() {
+              const files = yield* Effect.forEach(
+                Array.from({ length: MODEL_FILES }, () => fresh("model")),
+                (path) => AIOFile.open(path, "w+b")
+              )
+              const models: Array<Uint8Array> = files.map(() => new Uint8Array(0))
+              for (const command of commands) {
+                const file = files[command.file]!
+                switch (command.op) {
+                  case "write":
+                    expect(yield* file.writeBytes(command.data, command.offset)).toBe(command.data.length)
+                    models[command.file] = modelWrite(models[command.file]!, command.offset, command.data)
+                    break
+                  case "read":
+                    expectBytes(
+                      yield* file.readBytes(command.size, command.offset),
+                      modelRead(models[command.file]!, command.offset, command.size),
+                      `readBytes(${command.size}, ${command.offset}) of file ${command.file}`
+                    )
+                    break
+                  case "truncate":
+                    yield* file.truncate(command.length)
+                    models[command.file] = modelTruncate(models[command.file]!, command.length)
+                    break
+                  case "fsync":
+                    yield* file.fsync
+                    break
+                }
+              }
+              for (let i = 0; i < files.length; i++) {
+                expectBytes(yield* files[i]!.readBytes(), models[i]!, `the whole of file ${i} at the end`)
+              }
+            }).pipe(Effect.scoped),
+          { fastCheck: { numRuns: options.modelRuns ?? defaultModelRuns() } }
+        )
+      })
+    })
+  })
+}
