@@ -1,0 +1,213 @@
+import { AioContext, AioError, AIOFile } from "@effect-aiofile/core"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+
+/**
+ * The memory backend with some operations replaced, the way a user wraps the service in a test.
+ * `log` records every operation that reaches the backend.
+ */
+const wrapped = (
+  log: Array<string>,
+  override: (base: AioContext.AioContextService) => Partial<AioContext.Operations> = () => ({})
+) =>
+  Layer.effect(
+    AioContext.AioContext,
+    Effect.map(AioContext.AioContext, (base): AioContext.AioContextService => {
+      const ops = { ...base, ...override(base) }
+      return {
+        ...ops,
+        open: (path, flags, mode) => Effect.tap(ops.open(path, flags, mode), (fd) => log.push(`open ${fd}`)),
+        close: (fd) => Effect.tap(ops.close(fd), () => log.push(`close ${fd}`)),
+        fdatasync: (fd) => Effect.zipRight(Effect.sync(() => log.push(`fdatasync ${fd}`)), ops.fdatasync(fd)),
+        write: (fd, buffer, position) =>
+          Effect.tap(ops.write(fd, buffer, position), (n) => log.push(`write ${position} ${n}`))
+      }
+    })
+  ).pipe(Layer.provide(AioContext.layerMemory()))
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+
+describe("AIOFile", () => {
+  it("types its data by the mode literal", () => {
+    type Open<M extends string> = Effect.Effect.Success<ReturnType<typeof AIOFile.open<M>>>
+    expectTypeOf<Open<"rb">>().toEqualTypeOf<AIOFile.AIOFile<Uint8Array>>()
+    expectTypeOf<Open<"r">>().toEqualTypeOf<AIOFile.AIOFile<string>>()
+    expectTypeOf<Open<"w+b">>().toEqualTypeOf<AIOFile.AIOFile<Uint8Array>>()
+    expectTypeOf<Open<string>>().toEqualTypeOf<AIOFile.AIOFile<string | Uint8Array>>()
+  })
+
+  it.effect("writeBytes continues after partial writes (3 bytes, then 4)", () => {
+    const log: Array<string> = []
+    const sizes = [3, 4]
+    return Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/partial", "w+b")
+      expect(yield* file.writeBytes(new Uint8Array([1, 2, 3, 4, 5, 6, 7]), 10)).toBe(7)
+      expect(yield* file.read(-1, 10)).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6, 7]))
+      expect(log.filter((line) => line.startsWith("write"))).toEqual(["write 10 3", "write 13 4"])
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(wrapped(log, (base) => ({
+        write: (fd, buffer, position) => base.write(fd, buffer.subarray(0, sizes.shift() ?? buffer.length), position)
+      })))
+    )
+  })
+
+  it.effect("a write that makes no progress fails with WriteZero", () =>
+    Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/zero", "wb")
+      const exit = yield* Effect.exit(file.writeBytes(new Uint8Array(4), 0))
+      expect(failureOf(exit)).toMatchObject({ _tag: "SystemError", reason: "WriteZero", pathOrDescriptor: "/tmp/zero" })
+    }).pipe(Effect.scoped, Effect.provide(wrapped([], () => ({ write: () => Effect.succeed(0) })))))
+
+  it.effect("a full disk is ENOSPC, and what was written before stays", () =>
+    Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/full", "w+b")
+      yield* file.writeBytes(new Uint8Array(8).fill(1), 0)
+      const exit = yield* Effect.exit(file.writeBytes(new Uint8Array(8).fill(2), 8))
+      const error = failureOf(exit)
+      expect(error).toMatchObject({ _tag: "SystemError", method: "writeBytes", pathOrDescriptor: "/tmp/full" })
+      expect(AioError.errnoCode(error)).toEqual(Option.some("ENOSPC"))
+      const content = yield* file.read()
+      expect(content.subarray(0, 8)).toEqual(new Uint8Array(8).fill(1))
+      expect(content.length).toBe(10)
+    }).pipe(Effect.scoped, Effect.provide(AioContext.layerMemory({ capacity: 10 }))))
+
+  it.effect("closing a writable file runs fdatasync then close; a read-only file only closes", () => {
+    const log: Array<string> = []
+    return Effect.gen(function*() {
+      yield* Effect.scoped(AIOFile.open("/tmp/w", "w"))
+      expect(log).toEqual(["open 3", "fdatasync 3", "close 3"])
+      log.length = 0
+      yield* Effect.scoped(AIOFile.open("/tmp/w", "r"))
+      expect(log).toEqual(["open 4", "close 4"])
+    }).pipe(Effect.provide(wrapped(log)))
+  })
+
+  it.effect("a fromFd file neither syncs nor closes the descriptor", () => {
+    const log: Array<string> = []
+    return Effect.gen(function*() {
+      const owner = yield* AIOFile.make("/tmp/owned", "w")
+      const fd = Option.getOrThrow(yield* owner.open)
+      const borrowed = yield* AIOFile.fromFd(fd, { mode: "w" })
+      yield* borrowed.write("x", 0)
+      log.length = 0
+      yield* borrowed.close
+      expect(log).toEqual([])
+      yield* owner.close
+      expect(log).toEqual([`fdatasync ${fd}`, `close ${fd}`])
+    }).pipe(Effect.provide(wrapped(log)))
+  })
+
+  it.effect("when fdatasync fails at close, the descriptor is still closed and close reports the error", () => {
+    const log: Array<string> = []
+    return Effect.gen(function*() {
+      const file = yield* AIOFile.make("/tmp/eio", "w")
+      yield* file.open
+      const exit = yield* Effect.exit(file.close)
+      expect(AioError.errnoCode(failureOf(exit))).toEqual(Option.some("EIO"))
+      expect(log).toContain("close 3")
+      expect(yield* file.closed).toBe(true)
+    }).pipe(Effect.provide(wrapped(log, () => ({
+      fdatasync: (fd) => Effect.fail(AioError.fromErrno(-5, { method: "fdatasync", syscall: "fdatasync", pathOrDescriptor: fd }))
+    }))))
+  })
+
+  it.effect("a finalizer that fails logs the error instead of failing the scope", () => {
+    const logged: Array<unknown> = []
+    const logger = Logger.make(({ message }) => logged.push(message))
+    return Effect.gen(function*() {
+      yield* Effect.scoped(AIOFile.open("/tmp/eio2", "w"))
+      expect(JSON.stringify(logged)).toContain("closing /tmp/eio2 failed")
+    }).pipe(
+      Effect.provide(wrapped([], () => ({
+        fdatasync: (fd) => Effect.fail(AioError.fromErrno(-5, { method: "fdatasync", syscall: "fdatasync", pathOrDescriptor: fd }))
+      }))),
+      Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+    )
+  })
+
+  it.effect("close waits for the operations in flight on the file, and later ones fail", () => {
+    const log: Array<string> = []
+    const started = Deferred.unsafeMake<void>(FiberId.none)
+    const release = Deferred.unsafeMake<void>(FiberId.none)
+    return Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/slow", "w+b")
+      yield* file.writeBytes(new Uint8Array([1, 2, 3]), 0)
+      const slowRead = yield* Effect.fork(file.read(3, 0))
+      yield* Deferred.await(started)
+      const closing = yield* Effect.fork(file.close)
+      yield* Effect.repeatN(Effect.yieldNow(), 10)
+      expect(failureOf(yield* Effect.exit(file.read(1, 0)))).toMatchObject({ _tag: "InvalidStateError" })
+      expect(log.filter((line) => line.startsWith("close"))).toEqual([])
+      yield* Deferred.succeed(release, undefined)
+      expect(yield* Fiber.join(slowRead)).toEqual(new Uint8Array([1, 2, 3]))
+      yield* Fiber.join(closing)
+      expect(log.at(-1)).toBe("close 3")
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(wrapped(log, (base) => ({
+        read: (fd, buffer, position) =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(base.read(fd, buffer, position))
+          )
+      })))
+    )
+  })
+
+  it.live("at most maxRequests operations are in flight; the rest wait and none fails", () =>
+    Effect.gen(function*() {
+      let inFlight = 0
+      let peak = 0
+      const context = yield* AioContext.make({
+        backend: "counting",
+        maxRequests: 3,
+        open: () => Effect.succeed(3),
+        close: () => Effect.void,
+        read: (_fd, buffer) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              peak = Math.max(peak, ++inFlight)
+            }),
+            () => Effect.as(Effect.sleep("5 millis"), buffer.length),
+            () => Effect.sync(() => inFlight--)
+          ),
+        write: (_fd, buffer) => Effect.succeed(buffer.length),
+        fsync: () => Effect.void,
+        fdatasync: () => Effect.void,
+        size: () => Effect.succeed(0),
+        truncate: () => Effect.void
+      })
+      expect(context.maxRequests).toBe(3)
+      const file = yield* AIOFile.open("/any", "rb").pipe(Effect.provideService(AioContext.AioContext, context))
+      const results = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => file.read(8, i * 8), {
+        concurrency: "unbounded"
+      })
+      expect(results).toHaveLength(20)
+      expect(peak).toBe(3)
+    }).pipe(Effect.scoped))
+
+  it.effect("maxRequests must be a positive integer", () =>
+    Effect.gen(function*() {
+      for (const maxRequests of [0, -1, 1.5, NaN]) {
+        const exit = yield* Effect.exit(Layer.build(AioContext.layerMemory({ maxRequests })).pipe(Effect.scoped))
+        expect(failureOf(exit)).toMatchObject({ _tag: "BadArgument" })
+      }
+      const context = yield* AioContext.AioContext.pipe(Effect.provide(AioContext.layerMemory()))
+      expect(context.maxRequests).toBe(AioContext.MAX_REQUESTS_DEFAULT)
+    }))
+
+  it.effect("a failing open inside a scope leaves nothing to release", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.scoped(AIOFile.open("/tmp/absent", "r")))
+      expect(failureOf(exit)).toMatchObject({ _tag: "SystemError", reason: "NotFound", method: "open" })
+    }).pipe(Effect.provide(AioContext.layerMemory())))
+})
