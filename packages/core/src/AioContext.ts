@@ -21,7 +21,7 @@ import * as memory from "./internal/memoryContext.js"
  * @since 0.1.0
  * @category constants
  */
-export const MAX_REQUESTS_DEFAULT: 512 = 512
+export const MAX_REQUESTS_DEFAULT: 512 = internal.MAX_REQUESTS_DEFAULT
 
 /**
  * The descriptor-level operations of a backend. Offsets are byte positions in the file; reads fill

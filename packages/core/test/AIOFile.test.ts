@@ -116,7 +116,8 @@ describe("AIOFile", () => {
       expect(log).toContain("close 3")
       expect(yield* file.closed).toBe(true)
     }).pipe(Effect.provide(wrapped(log, () => ({
-      fdatasync: (fd) => Effect.fail(AioError.fromErrno(-5, { method: "fdatasync", syscall: "fdatasync", pathOrDescriptor: fd }))
+      fdatasync: (fd) =>
+        Effect.fail(AioError.fromErrno(-5, { method: "fdatasync", syscall: "fdatasync", pathOrDescriptor: fd }))
     }))))
   })
 
@@ -128,7 +129,8 @@ describe("AIOFile", () => {
       expect(JSON.stringify(logged)).toContain("closing /tmp/eio2 failed")
     }).pipe(
       Effect.provide(wrapped([], () => ({
-        fdatasync: (fd) => Effect.fail(AioError.fromErrno(-5, { method: "fdatasync", syscall: "fdatasync", pathOrDescriptor: fd }))
+        fdatasync: (fd) =>
+          Effect.fail(AioError.fromErrno(-5, { method: "fdatasync", syscall: "fdatasync", pathOrDescriptor: fd }))
       }))),
       Effect.provide(Logger.replace(Logger.defaultLogger, logger))
     )

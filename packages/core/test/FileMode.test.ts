@@ -5,18 +5,24 @@ import * as Either from "effect/Either"
 const { O_APPEND, O_CLOEXEC, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } = FileMode.Flags
 
 describe("FileMode.parseMode", () => {
-  it.each([
-    ["r", { readable: true, writable: false, plus: false, appending: false, created: false, binary: false }, O_RDONLY],
-    ["rb", { readable: true, writable: false, binary: true }, O_RDONLY],
-    ["r+", { readable: true, writable: true, plus: true }, O_RDWR],
-    ["w", { readable: false, writable: true }, O_WRONLY | O_CREAT | O_TRUNC],
-    ["wb+", { readable: true, writable: true, binary: true }, O_RDWR | O_CREAT | O_TRUNC],
-    ["a", { readable: false, writable: true, appending: true }, O_WRONLY | O_CREAT | O_APPEND],
-    ["a+b", { readable: true, writable: true, appending: true }, O_RDWR | O_CREAT | O_APPEND],
-    ["x", { writable: true, created: true }, O_WRONLY | O_CREAT | O_EXCL],
-    ["bx+", { readable: true, writable: true, created: true, binary: true }, O_RDWR | O_CREAT | O_EXCL],
-    ["rt", { readable: true, binary: false }, O_RDONLY]
-  ] as const)("%s", (mode, fields, flags) => {
+  it.each(
+    [
+      [
+        "r",
+        { readable: true, writable: false, plus: false, appending: false, created: false, binary: false },
+        O_RDONLY
+      ],
+      ["rb", { readable: true, writable: false, binary: true }, O_RDONLY],
+      ["r+", { readable: true, writable: true, plus: true }, O_RDWR],
+      ["w", { readable: false, writable: true }, O_WRONLY | O_CREAT | O_TRUNC],
+      ["wb+", { readable: true, writable: true, binary: true }, O_RDWR | O_CREAT | O_TRUNC],
+      ["a", { readable: false, writable: true, appending: true }, O_WRONLY | O_CREAT | O_APPEND],
+      ["a+b", { readable: true, writable: true, appending: true }, O_RDWR | O_CREAT | O_APPEND],
+      ["x", { writable: true, created: true }, O_WRONLY | O_CREAT | O_EXCL],
+      ["bx+", { readable: true, writable: true, created: true, binary: true }, O_RDWR | O_CREAT | O_EXCL],
+      ["rt", { readable: true, binary: false }, O_RDONLY]
+    ] as const
+  )("%s", (mode, fields, flags) => {
     const parsed = Either.getOrThrow(FileMode.parseMode(mode))
     expect(parsed).toMatchObject({ mode, ...fields })
     expect(parsed.flags).toBe(flags | O_CLOEXEC)

@@ -13,7 +13,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 
 const show = (value: string | Uint8Array) =>
-  typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value) : `[${value.join(", ")}]`
+  typeof value === "string"
+    ? JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
+    : `[${value.join(", ")}]`
 
 /** aiofile's "Basic File Operations": reads at explicit offsets, and of the whole file. */
 const basicOperations = (dir: string) =>

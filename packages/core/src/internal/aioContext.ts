@@ -4,7 +4,7 @@ import type { AioContextService, Operations, Options } from "../AioContext.js"
 import { badArgument } from "./aioError.js"
 
 /** @internal */
-export const MAX_REQUESTS_DEFAULT = 512
+export const MAX_REQUESTS_DEFAULT = 512 as const
 
 /** @internal */
 export const validateMaxRequests = (

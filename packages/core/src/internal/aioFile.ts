@@ -10,9 +10,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
-import type * as AioFile from "../AIOFile.js"
 import { AioContext, type AioContextService } from "../AioContext.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
+import type * as AioFile from "../AIOFile.js"
 import type { DataOf, FileMode } from "../FileMode.js"
 import { badArgument } from "./aioError.js"
 import { type Codec, codecFor, encodings } from "./encoding.js"
@@ -211,7 +211,9 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   get fileno(): Effect.Effect<number, InvalidStateError> {
-    return Effect.suspend(() => this.state._tag === "Open" ? Effect.succeed(this.state.fd) : Effect.fail(this.notOpen("fileno")))
+    return Effect.suspend(() =>
+      this.state._tag === "Open" ? Effect.succeed(this.state.fd) : Effect.fail(this.notOpen("fileno"))
+    )
   }
 
   read(size = -1, offset = 0): Effect.Effect<A, AioError> {
@@ -286,7 +288,9 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
                 module: "FileSystem",
                 method: "writeBytes",
                 pathOrDescriptor: this.name,
-                description: `the write at offset ${offset + written} made no progress (${written} of ${data.length} bytes written)`
+                description: `the write at offset ${
+                  offset + written
+                } made no progress (${written} of ${data.length} bytes written)`
               })
             )
           }
@@ -333,7 +337,10 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   private notWritable(method: string) {
-    return badArgument(method, `${this.name} was opened with mode ${JSON.stringify(this.mode.mode)}, which cannot write`)
+    return badArgument(
+      method,
+      `${this.name} was opened with mode ${JSON.stringify(this.mode.mode)}, which cannot write`
+    )
   }
 }
 
@@ -373,7 +380,8 @@ export const make = <M extends string = "r">(
     const invalid = checkPath(path)
     if (invalid !== undefined) return Effect.fail(invalid)
     return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, mode }) =>
-      Effect.map(AioContext, (context) => new AIOFileImpl<DataOf<M>>(context, path, mode, codec, true, undefined)))
+      Effect.map(AioContext, (context) =>
+        new AIOFileImpl<DataOf<M>>(context, path, mode, codec, true, undefined)))
   })
 
 /** @internal */

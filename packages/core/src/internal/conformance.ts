@@ -5,9 +5,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
-import * as AIOFile from "../AIOFile.js"
 import { AioContext } from "../AioContext.js"
 import * as AioError from "../AioError.js"
+import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
@@ -109,8 +109,7 @@ export const suite = (name: string, options: Options): void => {
       yield* file.close
       return path
     })
-  const contentOf = (path: string) =>
-    Effect.scoped(Effect.flatMap(AIOFile.open(path, "rb"), (file) => file.read()))
+  const contentOf = (path: string) => Effect.scoped(Effect.flatMap(AIOFile.open(path, "rb"), (file) => file.read()))
 
   describe(`conformance: ${name}`, () => {
     layer(options.layer, { excludeTestServices: true })((it) => {
@@ -439,7 +438,9 @@ export const suite = (name: string, options: Options): void => {
             const error = yield* failure(Effect.scoped(AIOFile.open(options.directory, "w")))
             expectTag(error, "SystemError")
             expect(AioError.errnoCode(error)).toEqual(Option.some("EISDIR"))
-            const read = yield* failure(Effect.scoped(Effect.flatMap(AIOFile.open(options.directory, "rb"), (f) => f.read(10, 0))))
+            const read = yield* failure(
+              Effect.scoped(Effect.flatMap(AIOFile.open(options.directory, "rb"), (f) => f.read(10, 0)))
+            )
             expectTag(read, "SystemError")
           }))
 

@@ -24,8 +24,7 @@ const creationFlags = {
 
 /** @internal */
 export const parseMode = (mode: string): Either.Either<FileMode, PlatformError.BadArgument> => {
-  const invalid = (why: string) =>
-    Either.left(badArgument("parseMode", `invalid mode ${JSON.stringify(mode)}: ${why}`))
+  const invalid = (why: string) => Either.left(badArgument("parseMode", `invalid mode ${JSON.stringify(mode)}: ${why}`))
   if (typeof mode !== "string") {
     return Either.left(badArgument("parseMode", `mode must be a string, got ${typeof mode}`))
   }

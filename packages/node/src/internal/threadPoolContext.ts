@@ -13,7 +13,11 @@ const MAX_TRANSFER = 0x7ffff000
 const hostFlags = (flags: number): number => {
   const { O_APPEND, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } = FileMode.Flags
   const access = flags & 3
-  return (access === O_RDWR ? fs.constants.O_RDWR : access === O_WRONLY ? fs.constants.O_WRONLY : fs.constants.O_RDONLY) |
+  return (access === O_RDWR
+    ? fs.constants.O_RDWR
+    : access === O_WRONLY
+    ? fs.constants.O_WRONLY
+    : fs.constants.O_RDONLY) |
     (flags & O_CREAT ? fs.constants.O_CREAT : 0) |
     (flags & O_EXCL ? fs.constants.O_EXCL : 0) |
     (flags & O_TRUNC ? fs.constants.O_TRUNC : 0) |

@@ -1,0 +1,89 @@
+import { AioContext, AIOFile } from "@effect-aiofile/core"
+import { NodeAioContext } from "@effect-aiofile/node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const backendOf = (options?: NodeAioContext.Options) =>
+  Effect.exit(
+    Effect.map(AioContext.AioContext, (context) => context.backend).pipe(
+      Effect.provide(NodeAioContext.layer(options))
+    )
+  )
+
+const withEnv = <A, E>(value: string | undefined, effect: Effect.Effect<A, E>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const before = process.env.AIOFILE_BACKEND
+      if (value === undefined) delete process.env.AIOFILE_BACKEND
+      else process.env.AIOFILE_BACKEND = value
+      return before
+    }),
+    () => effect,
+    (before) =>
+      Effect.sync(() => {
+        if (before === undefined) delete process.env.AIOFILE_BACKEND
+        else process.env.AIOFILE_BACKEND = before
+      })
+  )
+
+describe("NodeAioContext.layer", () => {
+  it.effect("honours AIOFILE_BACKEND", () =>
+    Effect.gen(function*() {
+      expect(yield* withEnv("thread", backendOf())).toEqual(Exit.succeed("thread"))
+      expect(yield* withEnv("memory", backendOf())).toEqual(Exit.succeed("memory"))
+    }))
+
+  it.effect("the backend option wins over AIOFILE_BACKEND", () =>
+    Effect.gen(function*() {
+      expect(yield* withEnv("memory", backendOf({ backend: "thread" }))).toEqual(Exit.succeed("thread"))
+    }))
+
+  it.effect("an unknown backend name is a BadArgument that lists the choices", () =>
+    Effect.gen(function*() {
+      const exit = yield* withEnv("uring", backendOf())
+      expect(exit).toMatchObject({ _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "BadArgument" } } })
+      expect(String(Exit.isFailure(exit) && exit.cause)).toContain("io_uring, linux-aio, thread, memory")
+    }))
+
+  it.effect("passes maxRequests on", () =>
+    Effect.gen(function*() {
+      const context = yield* AioContext.AioContext.pipe(
+        Effect.provide(NodeAioContext.layer({ backend: "thread", maxRequests: 7 }))
+      )
+      expect(context.maxRequests).toBe(7)
+    }))
+})
+
+describe("thread-pool backend on real descriptors", () => {
+  it.effect("opens descriptors with O_CLOEXEC", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-cloexec-"))
+      const file = yield* AIOFile.make(path.join(dir, "f"), "w")
+      const fd = Option.getOrThrow(yield* file.open)
+      const flags = /flags:\s+([0-7]+)/.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1]
+      expect(parseInt(flags ?? "0", 8) & 0o2000000).toBe(0o2000000)
+      yield* file.close
+      fs.rmSync(dir, { recursive: true })
+    }).pipe(Effect.provide(NodeAioContext.layerThreadPool())))
+})
+
+describe("the demo", () => {
+  it("runs the seed's three examples on real files and says which backend served them", () => {
+    const demo = fileURLToPath(new URL("../dist/demo.js", import.meta.url))
+    const result = spawnSync(process.execPath, [demo], { encoding: "utf8", timeout: 30_000 })
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/backend (thread|io_uring|linux-aio)/)
+    expect(result.stdout).toContain("read(-1, 0)    -> 280 chars, the whole file: true")
+    expect(result.stdout).toContain(`the file holds "Hello, World!"`)
+    expect(result.stdout).toContain("Wrote 5 bytes")
+    expect(result.stdout).toContain("read back: [0, 1, 2, 3, 4]")
+  })
+})
