@@ -19,13 +19,18 @@ import type * as PlatformError from "@effect/platform/Error"
 import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import type * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import type * as Sink from "effect/Sink"
+import type * as Stream from "effect/Stream"
 import type { AioContext } from "./AioContext.js"
 import type { AioError, InvalidStateError } from "./AioError.js"
 import type { DataOf, FileMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
+import * as internalStream from "./internal/aioFileStream.js"
 
 /**
  * @since 0.1.0
@@ -46,7 +51,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  * @category models
  */
-export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> {
+export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> extends Pipeable {
   readonly [TypeId]: TypeId
   /** The path it was made with (or the name given to `fromFd`). */
   readonly name: string
@@ -86,6 +91,8 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> {
   readonly fsync: Effect.Effect<void, AioError>
   /** Flushes data to the device (fdatasync). */
   readonly fdsync: Effect.Effect<void, AioError>
+  /** The file's size in bytes now (fstat's `st_size`). */
+  readonly size: Effect.Effect<number, AioError>
   /** Sets the file's size (ftruncate); default 0. */
   truncate(length?: number): Effect.Effect<void, AioError>
   /** Encodes text with the file's encoding (strict). */
@@ -174,3 +181,103 @@ export const layer: <I, M extends string = "r">(
   mode?: M,
   options?: Options
 ) => Layer.Layer<I, AioError, AioContext> = internal.layer
+
+/**
+ * Options of `stream` (as `@effect/platform`'s `FileSystem.stream`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions {
+  /** Where to start, in bytes. Default 0. */
+  readonly offset?: number | undefined
+  /** The most bytes one read asks for. Default `DEFAULT_CHUNK_SIZE` (64 KiB). */
+  readonly chunkSize?: number | undefined
+  /** Stop after this many bytes. Default: the end of the file. */
+  readonly bytesToRead?: number | undefined
+}
+
+/**
+ * The default `chunkSize` of `stream` and `lines`: 64 KiB, as `@effect/platform`'s `FileSystem.stream`
+ * (aiofile's `Reader` uses 32 KiB). Larger chunks mean fewer operations; 64 KiB stays well inside the
+ * CPU caches.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_CHUNK_SIZE: number = internalStream.DEFAULT_CHUNK_SIZE
+
+/**
+ * The file's content as a stream of chunks (aiofile's `Reader`), read from `offset` until the end of
+ * the file (or `bytesToRead` bytes). A text file gives strings decoded incrementally: a multibyte
+ * character cut by a chunk boundary is completed by the next chunk, and one cut by the end of the
+ * file fails the stream with `SystemError` reason `InvalidData`.
+ *
+ * @example
+ * import { AIOFile } from "@effect-aiofile/core"
+ * import * as Effect from "effect/Effect"
+ * import * as Stream from "effect/Stream"
+ *
+ * const size = Effect.scoped(Effect.flatMap(AIOFile.open("data.bin", "rb"), (file) =>
+ *   file.pipe(AIOFile.stream({ chunkSize: 1 << 20 }), Stream.runFold(0, (n, chunk) => n + chunk.length))))
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const stream: {
+  (options?: StreamOptions): <A extends string | Uint8Array>(file: AIOFile<A>) => Stream.Stream<A, AioError>
+  <A extends string | Uint8Array>(file: AIOFile<A>, options?: StreamOptions): Stream.Stream<A, AioError>
+} = dual((args) => isAIOFile(args[0]), internalStream.stream)
+
+/**
+ * Options of `sink`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SinkOptions {
+  /** Where the first chunk goes, in bytes. Default 0. */
+  readonly offset?: number | undefined
+}
+
+/**
+ * A sink that writes its input one chunk after another from `offset` (aiofile's `Writer`): strings
+ * encoded with the file's encoding in text mode, bytes in binary mode. It ends with the number of
+ * bytes written.
+ *
+ * @since 0.1.0
+ * @category sinks
+ */
+export const sink: {
+  (options?: SinkOptions): <A extends string | Uint8Array>(file: AIOFile<A>) => Sink.Sink<number, A, never, AioError>
+  <A extends string | Uint8Array>(file: AIOFile<A>, options?: SinkOptions): Sink.Sink<number, A, never, AioError>
+} = dual((args) => isAIOFile(args[0]), internalStream.sink)
+
+/**
+ * Options of `lines`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LinesOptions {
+  /** Where to start, in bytes. Default 0. */
+  readonly offset?: number | undefined
+  /** The most bytes one read asks for. Default `DEFAULT_CHUNK_SIZE` (64 KiB). */
+  readonly chunkSize?: number | undefined
+  /** What ends a line: any non-empty string, encoded with the file's encoding. Default `"\n"`. */
+  readonly separator?: string | undefined
+}
+
+/**
+ * The file's lines from `offset` (aiofile's `LineReader`), each with its separator, the last one
+ * as it is when the file does not end with a separator. Any separator works (`"\r\n"`, `";"`, a
+ * multi-byte one, one split between two reads): the bytes are split before they are decoded, so
+ * a text file's lines are decoded whole.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const lines: {
+  (options?: LinesOptions): <A extends string | Uint8Array>(file: AIOFile<A>) => Stream.Stream<A, AioError>
+  <A extends string | Uint8Array>(file: AIOFile<A>, options?: LinesOptions): Stream.Stream<A, AioError>
+} = dual((args) => isAIOFile(args[0]), internalStream.lines)

@@ -17,3 +17,8 @@ export * as AioError from "./AioError.js"
  * @since 0.1.0
  */
 export * as FileMode from "./FileMode.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as FileWrapper from "./FileWrapper.js"

@@ -8,6 +8,7 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import { AioContext, type AioContextService } from "../AioContext.js"
@@ -79,6 +80,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   get encoding(): string {
     return this.codec.name
+  }
+
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
   }
 
   toString(): string {
@@ -307,6 +313,10 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   get fdsync(): Effect.Effect<void, AioError> {
     return this.withFd("fdsync", (fd) => this.context.fdatasync(fd))
+  }
+
+  get size(): Effect.Effect<number, AioError> {
+    return this.withFd("size", (fd) => this.context.size(fd))
   }
 
   truncate(length = 0): Effect.Effect<void, AioError> {

@@ -9,6 +9,7 @@ import { AioContext } from "../AioContext.js"
 import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
+import { streamTests } from "./conformanceStreams.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
 const utf8 = (text: string) => new TextEncoder().encode(text)
@@ -463,6 +464,8 @@ export const suite = (name: string, options: Options): void => {
             for (const fd of [-1, 1.5, NaN]) expectTag(yield* failure(AIOFile.fromFd(fd, { mode: "r" })), "BadArgument")
           }))
       })
+
+      streamTests({ it, fresh, withContent, contentOf })
 
       describe("model", () => {
         it.effect.prop(

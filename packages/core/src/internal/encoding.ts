@@ -7,16 +7,58 @@ import * as Either from "effect/Either"
  */
 export interface Codec {
   readonly name: string
+  /** The size of a code unit in bytes: a character never starts at an offset that is not a multiple. */
+  readonly unit: number
   readonly encode: (text: string) => Either.Either<Uint8Array, string>
   readonly decode: (bytes: Uint8Array) => Either.Either<string, string>
+  /** A decoder for bytes that arrive in pieces: a character cut between two pieces is kept for the next. */
+  readonly incremental: () => IncrementalDecoder
+  /** The encoded size of a well-formed string. */
+  readonly byteLength: (text: string) => number
+}
+
+/** Decodes a byte stream piece by piece; `end` fails when the stream stops inside a character. */
+export interface IncrementalDecoder {
+  readonly push: (bytes: Uint8Array) => Either.Either<string, string>
+  readonly end: () => Either.Either<string, string>
+}
+
+const utf8ByteLength = (text: string): number => {
+  let length = text.length
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x80) continue
+    // 2 bytes below U+0800, 3 for the rest of the BMP, 4 for a surrogate pair (2 units)
+    length += unit < 0x800 ? 1 : 2
+    if (unit >= 0xd800 && unit < 0xdc00) i++
+  }
+  return length
 }
 
 const utf8Encoder = new TextEncoder()
 
 const decoderCodec = (name: string, label: string): Codec => {
-  const decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true })
+  const newDecoder = () => new TextDecoder(label, { fatal: true, ignoreBOM: true })
+  const decoder = newDecoder()
+  const malformed = `the bytes are not valid ${name} (a character is cut or malformed)`
   return {
     name,
+    unit: label === "utf-8" ? 1 : 2,
+    byteLength: label === "utf-8" ? utf8ByteLength : (text) => text.length * 2,
+    incremental: () => {
+      const decoder = newDecoder()
+      const attempt = (f: () => string): Either.Either<string, string> => {
+        try {
+          return Either.right(f())
+        } catch {
+          return Either.left(malformed)
+        }
+      }
+      return {
+        push: (bytes) => attempt(() => decoder.decode(bytes, { stream: true })),
+        end: () => attempt(() => decoder.decode())
+      }
+    },
     encode: (text) =>
       text.isWellFormed()
         ? Either.right(label === "utf-8" ? utf8Encoder.encode(text) : encodeUtf16le(text))
@@ -25,7 +67,7 @@ const decoderCodec = (name: string, label: string): Codec => {
       try {
         return Either.right(decoder.decode(bytes))
       } catch {
-        return Either.left(`the bytes are not valid ${name} (a character is cut or malformed)`)
+        return Either.left(malformed)
       }
     }
   }
@@ -41,29 +83,35 @@ const encodeUtf16le = (text: string): Uint8Array => {
   return bytes
 }
 
-const singleByteCodec = (name: string, limit: number): Codec => ({
-  name,
-  encode: (text) => {
-    const bytes = new Uint8Array(text.length)
-    for (let i = 0; i < text.length; i++) {
-      const unit = text.charCodeAt(i)
-      if (unit > limit) return Either.left(`character ${JSON.stringify(text[i])} at ${i} is not in ${name}`)
-      bytes[i] = unit
-    }
-    return Either.right(bytes)
-  },
-  decode: (bytes) => {
-    let text = ""
-    for (let start = 0; start < bytes.length; start += 8192) {
-      const chunk = bytes.subarray(start, start + 8192)
-      if (limit < 0xff && chunk.some((byte) => byte > limit)) {
-        return Either.left(`the bytes are not valid ${name} (a byte above 0x7f)`)
+const singleByteCodec = (name: string, limit: number): Codec => {
+  const codec: Codec = {
+    name,
+    unit: 1,
+    byteLength: (text) => text.length,
+    incremental: () => ({ push: codec.decode, end: () => Either.right("") }),
+    encode: (text) => {
+      const bytes = new Uint8Array(text.length)
+      for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i)
+        if (unit > limit) return Either.left(`character ${JSON.stringify(text[i])} at ${i} is not in ${name}`)
+        bytes[i] = unit
       }
-      text += String.fromCharCode(...chunk)
+      return Either.right(bytes)
+    },
+    decode: (bytes) => {
+      let text = ""
+      for (let start = 0; start < bytes.length; start += 8192) {
+        const chunk = bytes.subarray(start, start + 8192)
+        if (limit < 0xff && chunk.some((byte) => byte > limit)) {
+          return Either.left(`the bytes are not valid ${name} (a byte above 0x7f)`)
+        }
+        text += String.fromCharCode(...chunk)
+      }
+      return Either.right(text)
     }
-    return Either.right(text)
   }
-})
+  return codec
+}
 
 const codecs: Record<string, () => Codec> = {
   "utf-8": () => decoderCodec("utf-8", "utf-8"),

@@ -1,0 +1,191 @@
+import * as PlatformError from "@effect/platform/Error"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
+import type { AioError } from "../AioError.js"
+import type * as AioFile from "../AIOFile.js"
+import { badArgument } from "./aioError.js"
+import { type Codec, codecFor } from "./encoding.js"
+import { makeLineSplitter } from "./lineSplitter.js"
+
+/** @internal */
+export const DEFAULT_CHUNK_SIZE = 64 * 1024
+
+/** @internal */
+export const codecOf = (file: AioFile.AIOFile): Codec => codecFor(file.encoding)!
+
+/** @internal */
+export const invalidData = (file: AioFile.AIOFile, method: string) => (why: string) =>
+  new PlatformError.SystemError({
+    reason: "InvalidData",
+    module: "FileSystem",
+    method,
+    pathOrDescriptor: file.name,
+    description: why
+  })
+
+const checkOptions = (
+  method: string,
+  options: {
+    readonly offset?: number | undefined
+    readonly chunkSize?: number | undefined
+    readonly bytesToRead?: number | undefined
+  }
+): PlatformError.BadArgument | undefined => {
+  const offset = options.offset ?? 0
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+  if (!(Number.isSafeInteger(offset) && offset >= 0)) {
+    return badArgument(method, `offset must be a non-negative integer, got ${offset}`)
+  }
+  if (!(Number.isSafeInteger(chunkSize) && chunkSize > 0)) {
+    return badArgument(method, `chunkSize must be a positive integer, got ${chunkSize}`)
+  }
+  const bytesToRead = options.bytesToRead
+  if (bytesToRead !== undefined && !(Number.isSafeInteger(bytesToRead) && bytesToRead >= 0)) {
+    return badArgument(method, `bytesToRead must be a non-negative integer, got ${bytesToRead}`)
+  }
+  return undefined
+}
+
+/** The file's bytes from `offset`, a read of at most `chunkSize` per chunk, until the end or `limit` bytes. */
+const byteChunks = (
+  file: AioFile.AIOFile,
+  offset: number,
+  chunkSize: number,
+  limit: number
+): Stream.Stream<Uint8Array, AioError> =>
+  Stream.unfoldEffect(offset, (position) => {
+    const size = Math.min(chunkSize, offset + limit - position)
+    if (size <= 0) return Effect.succeed(Option.none())
+    return Effect.map(
+      file.readBytes(size, position),
+      (bytes) => bytes.length === 0 ? Option.none() : Option.some([bytes, position + bytes.length] as const)
+    )
+  })
+
+/** @internal */
+export const stream = <A extends string | Uint8Array>(
+  file: AioFile.AIOFile<A>,
+  options: AioFile.StreamOptions = {}
+): Stream.Stream<A, AioError> => {
+  const invalid = checkOptions("stream", options)
+  if (invalid !== undefined) return Stream.fail(invalid)
+  const bytes = byteChunks(
+    file,
+    options.offset ?? 0,
+    options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    options.bytesToRead ?? Infinity
+  )
+  if (file.mode.binary) return bytes as Stream.Stream<A, AioError>
+  return Stream.suspend(() => {
+    const decoder = codecOf(file).incremental()
+    const fail = invalidData(file, "stream")
+    return bytes.pipe(
+      Stream.mapEffect((piece) => Either.mapLeft(decoder.push(piece), fail)),
+      Stream.concat(Stream.fromEffect(Effect.suspend(() => Either.mapLeft(decoder.end(), fail)))),
+      Stream.filter((text) => text.length > 0)
+    )
+  }) as Stream.Stream<A, AioError>
+}
+
+/** @internal */
+export const sink = <A extends string | Uint8Array>(
+  file: AioFile.AIOFile<A>,
+  options: AioFile.SinkOptions = {}
+): Sink.Sink<number, A, never, AioError> => {
+  const offset = options.offset ?? 0
+  if (!(Number.isSafeInteger(offset) && offset >= 0)) {
+    return Sink.fail(badArgument("sink", `offset must be a non-negative integer, got ${offset}`))
+  }
+  return Sink.foldLeftChunksEffect(
+    0,
+    (written, chunk: Chunk.Chunk<A>) =>
+      Effect.reduce(chunk, written, (total, data) => Effect.map(file.write(data, offset + total), (n) => total + n))
+  )
+}
+
+/** @internal */
+export const lines = <A extends string | Uint8Array>(
+  file: AioFile.AIOFile<A>,
+  options: AioFile.LinesOptions = {}
+): Stream.Stream<A, AioError> => {
+  const invalid = checkOptions("lines", options)
+  if (invalid !== undefined) return Stream.fail(invalid)
+  const separator = options.separator ?? "\n"
+  const codec = codecOf(file)
+  const separatorBytes = typeof separator === "string" ? codec.encode(separator) : Either.left("not a string")
+  if (Either.isLeft(separatorBytes) || separatorBytes.right.length === 0) {
+    return Stream.fail(
+      badArgument("lines", `the separator must be a non-empty, encodable string, got ${JSON.stringify(separator)}`)
+    )
+  }
+  const sepBytes = separatorBytes.right
+  const bytes = byteChunks(file, options.offset ?? 0, options.chunkSize ?? DEFAULT_CHUNK_SIZE, Infinity)
+  return Stream.suspend(() => {
+    const splitter = makeLineSplitter(sepBytes, codec.unit)
+    const fail = invalidData(file, "lines")
+    const decode = (piece: Uint8Array) => Either.mapLeft(codec.decode(piece), fail)
+    /** Cuts `[start, end)` of `piece`, whole lines as the splitter found them, into lines. */
+    const binaryLines = (piece: Uint8Array, start: number, end: number, out: Array<Uint8Array>) => {
+      for (let from = start; from < end;) {
+        let at = piece.indexOf(sepBytes[0]!, from)
+        while (at !== -1 && !(matches(piece, at, sepBytes) && (at - from) % codec.unit === 0)) {
+          at = piece.indexOf(sepBytes[0]!, at + 1)
+        }
+        const next = at === -1 ? end : at + sepBytes.length
+        out.push(piece.subarray(from, next))
+        from = next
+      }
+    }
+    /** Adds the lines that `piece` completes to `out`; fails on text that does not decode. */
+    const addLines = (piece: Uint8Array, out: Array<A>): PlatformError.SystemError | undefined => {
+      const { head, spanEnd, spanStart } = splitter.push(piece)
+      if (file.mode.binary) {
+        const bytes = out as Array<Uint8Array>
+        if (head !== undefined) bytes.push(head)
+        binaryLines(piece, spanStart, spanEnd, bytes)
+        return undefined
+      }
+      const strings = out as Array<string>
+      if (head !== undefined) {
+        const text = decode(head)
+        if (Either.isLeft(text)) return text.left
+        strings.push(text.right)
+      }
+      if (spanEnd > spanStart) {
+        const text = decode(piece.subarray(spanStart, spanEnd))
+        if (Either.isLeft(text)) return text.left
+        // the span is whole lines: the decoded text splits on the separator at the same places
+        const parts = text.right.split(separator)
+        for (let i = 0; i < parts.length - 1; i++) strings.push(parts[i] + separator)
+      }
+      return undefined
+    }
+    const last: Stream.Stream<A, AioError> = Stream.suspend(() => {
+      const rest = splitter.end()
+      if (rest.length === 0) return Stream.empty
+      if (file.mode.binary) return Stream.succeed(rest as A)
+      return Stream.fromEffect(decode(rest) as Either.Either<A, PlatformError.SystemError>)
+    })
+    return bytes.pipe(
+      Stream.mapChunksEffect((pieces) => {
+        const out: Array<A> = []
+        for (const piece of pieces) {
+          const error = addLines(piece, out)
+          if (error !== undefined) return Effect.fail(error)
+        }
+        return Effect.succeed(Chunk.unsafeFromArray(out))
+      }),
+      Stream.concat(last)
+    )
+  })
+}
+
+const matches = (bytes: Uint8Array, at: number, separator: Uint8Array): boolean => {
+  if (at < 0) return false
+  for (let k = 0; k < separator.length; k++) if (bytes[at + k] !== separator[k]) return false
+  return true
+}

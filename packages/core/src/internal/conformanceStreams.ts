@@ -1,0 +1,241 @@
+import { describe, expect, type Vitest } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
+import type { AioContext } from "../AioContext.js"
+import type { AioError } from "../AioError.js"
+import * as AIOFile from "../AIOFile.js"
+import * as FileWrapper from "../FileWrapper.js"
+
+/** What the streams tests need from the suite. */
+export interface Fixture {
+  readonly it: Vitest.MethodsNonLive<AioContext, true>
+  /** A fresh path in the suite's directory. */
+  readonly fresh: (label: string) => string
+  /** A fresh path holding `content` (a string is stored as UTF-8). */
+  readonly withContent: (label: string, content: string | Uint8Array) => Effect.Effect<string, AioError, AioContext>
+  readonly contentOf: (path: string) => Effect.Effect<Uint8Array, AioError, AioContext>
+}
+
+const utf8 = (text: string) => new TextEncoder().encode(text)
+
+/** The text of every script the line and chunk tests run over. */
+const MULTILINGUAL = "한국어 텍스트\n日本語のテキスト\n😀 emoji 👩‍👩‍👧‍👦 family\nplain ascii\nend without newline 🙂"
+
+/** The reference split: pieces that keep their separator, the last one as it is. */
+const splitKeeping = (text: string, separator: string): Array<string> => {
+  const parts = text.split(separator)
+  const out = parts.slice(0, -1).map((part) => part + separator)
+  if (parts[parts.length - 1] !== "") out.push(parts[parts.length - 1]!)
+  return out
+}
+
+const runArray = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toArray)
+
+const failureTag = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.exit(effect), (exit) =>
+    Exit.isFailure(exit) && exit.cause._tag === "Fail"
+      ? [
+        (exit.cause.error as { _tag: string })._tag,
+        (exit.cause.error as { reason?: string }).reason
+      ]
+      : ["no failure"])
+
+/** @internal */
+export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): void => {
+  describe("stream", () => {
+    it.effect("binary chunks of chunkSize from offset, up to bytesToRead", () =>
+      Effect.gen(function*() {
+        const content = Uint8Array.from({ length: 1000 }, (_, i) => i % 251)
+        const file = yield* AIOFile.open(yield* withContent("stream", content), "rb")
+        const chunks = yield* runArray(AIOFile.stream(file, { chunkSize: 300 }))
+        expect(chunks.map((chunk) => chunk.length)).toEqual([300, 300, 300, 100])
+        expect(new Uint8Array(chunks.flatMap((chunk) => [...chunk]))).toEqual(content)
+        const part = yield* runArray(file.pipe(AIOFile.stream({ offset: 10, chunkSize: 7, bytesToRead: 20 })))
+        expect(new Uint8Array(part.flatMap((chunk) => [...chunk]))).toEqual(content.subarray(10, 30))
+        expect(yield* runArray(AIOFile.stream(file, { offset: 5000 }))).toEqual([])
+      }).pipe(Effect.scoped))
+
+    it.effect("text never cuts a multibyte character, at every chunk size from 1 to 8", () =>
+      Effect.gen(function*() {
+        const file = yield* AIOFile.open(yield* withContent("stream-text", MULTILINGUAL), "r")
+        for (let chunkSize = 1; chunkSize <= 8; chunkSize++) {
+          const pieces = yield* runArray(AIOFile.stream(file, { chunkSize }))
+          expect(pieces.join("")).toBe(MULTILINGUAL)
+          for (const piece of pieces) expect(piece.isWellFormed()).toBe(true)
+        }
+      }).pipe(Effect.scoped))
+
+    it.effect("a character cut by the end of the file is InvalidData, not dropped", () =>
+      Effect.gen(function*() {
+        const bytes = utf8("ok 🙂")
+        const file = yield* AIOFile.open(yield* withContent("stream-cut", bytes.subarray(0, bytes.length - 1)), "r")
+        expect(yield* failureTag(runArray(AIOFile.stream(file, { chunkSize: 2 })))).toEqual([
+          "SystemError",
+          "InvalidData"
+        ])
+      }).pipe(Effect.scoped))
+
+    it.effect("an empty file is an empty stream; bad options are a BadArgument", () =>
+      Effect.gen(function*() {
+        const file = yield* AIOFile.open(yield* withContent("stream-empty", ""), "r")
+        expect(yield* runArray(AIOFile.stream(file))).toEqual([])
+        expect(yield* runArray(AIOFile.lines(file))).toEqual([])
+        for (const options of [{ chunkSize: 0 }, { offset: -1 }, { bytesToRead: NaN }, { chunkSize: 1.5 }]) {
+          expect((yield* failureTag(runArray(AIOFile.stream(file, options))))[0]).toBe("BadArgument")
+        }
+        expect((yield* failureTag(runArray(AIOFile.lines(file, { separator: "" }))))[0]).toBe("BadArgument")
+      }).pipe(Effect.scoped))
+  })
+
+  describe("sink", () => {
+    it.effect("writes chunks one after another from the offset and returns the bytes written", () =>
+      Effect.gen(function*() {
+        const path = fresh("sink")
+        const file = yield* AIOFile.open(path, "w+")
+        yield* file.write("0123456789", 0)
+        const written = yield* Stream.make("ab", "한", "😀").pipe(Stream.run(AIOFile.sink(file, { offset: 2 })))
+        expect(written).toBe(2 + 3 + 4)
+        expect(yield* file.read()).toBe("01ab한😀")
+        const binary = yield* AIOFile.open(fresh("sink-binary"), "w+b")
+        const total = yield* Stream.fromIterable([utf8("xy"), utf8("z")]).pipe(Stream.run(binary.pipe(AIOFile.sink())))
+        expect(total).toBe(3)
+        expect(yield* binary.read()).toEqual(utf8("xyz"))
+      }).pipe(Effect.scoped))
+  })
+
+  describe("lines", () => {
+    for (const separator of ["\n", "\r\n", ";", "⏎", "🙂", "<END>"]) {
+      it.effect(`split on ${JSON.stringify(separator)} at every chunk size from 1 to 8, and at the default`, () =>
+        Effect.gen(function*() {
+          const text = MULTILINGUAL.replaceAll("\n", separator) + separator + "tail 😀 without separator"
+          const file = yield* AIOFile.open(yield* withContent("lines", text), "r")
+          const expected = splitKeeping(text, separator)
+          for (const chunkSize of [1, 2, 3, 4, 5, 6, 7, 8, undefined]) {
+            expect(yield* runArray(AIOFile.lines(file, { chunkSize, separator }))).toEqual(expected)
+          }
+        }).pipe(Effect.scoped))
+    }
+
+    it.effect("a file that ends with its separator has no empty last line; offset starts mid-file", () =>
+      Effect.gen(function*() {
+        const file = yield* AIOFile.open(yield* withContent("lines-end", "a\nbb\nccc\n"), "r")
+        expect(yield* runArray(AIOFile.lines(file))).toEqual(["a\n", "bb\n", "ccc\n"])
+        expect(yield* runArray(file.pipe(AIOFile.lines({ offset: 2, chunkSize: 2 })))).toEqual(["bb\n", "ccc\n"])
+      }).pipe(Effect.scoped))
+
+    it.effect("binary lines are bytes; utf-16le lines split only on whole characters", () =>
+      Effect.gen(function*() {
+        const binary = yield* AIOFile.open(yield* withContent("lines-binary", "x\ny\nz"), "rb")
+        expect(yield* runArray(AIOFile.lines(binary, { chunkSize: 3 }))).toEqual([utf8("x\n"), utf8("y\n"), utf8("z")])
+        const path = fresh("lines-utf16")
+        // U+0A0A encodes as 0a 0a: its bytes hold "\n"'s 0a at odd offsets, which must not split
+        const text = "\u0a0a\n\u0a00x\nend"
+        const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
+        yield* utf16.write(text, 0)
+        for (const chunkSize of [1, 2, 3, 5]) {
+          expect(yield* runArray(AIOFile.lines(utf16, { chunkSize }))).toEqual(splitKeeping(text, "\n"))
+        }
+      }).pipe(Effect.scoped))
+  })
+
+  describe("FileWrapper", () => {
+    it.effect("text read(n) returns exactly n characters and moves by their encoded size", () =>
+      Effect.gen(function*() {
+        const wrapper = yield* FileWrapper.open(yield* withContent("wrapper-read", "한국어😀abc"), "r")
+        expect(yield* wrapper.read(2)).toBe("한국")
+        expect(yield* wrapper.tell).toBe(6)
+        expect(yield* wrapper.read(2)).toBe("어😀")
+        expect(yield* wrapper.tell).toBe(13)
+        expect(yield* wrapper.read(10)).toBe("abc")
+        expect(yield* wrapper.read(1)).toBe("")
+        yield* wrapper.seek(0)
+        expect(yield* wrapper.read()).toBe("한국어😀abc")
+      }).pipe(Effect.scoped))
+
+    it.effect("readline returns each line with its newline, then empty", () =>
+      Effect.gen(function*() {
+        const wrapper = yield* FileWrapper.open(yield* withContent("wrapper-readline", "first\n둘째\n\nlast"), "r")
+        const lines: Array<string> = []
+        for (let i = 0; i < 5; i++) lines.push(yield* wrapper.readline())
+        expect(lines).toEqual(["first\n", "둘째\n", "\n", "last", ""])
+      }).pipe(Effect.scoped))
+
+    it.effect("seek from the start, the current position and the end", () =>
+      Effect.gen(function*() {
+        const wrapper = yield* FileWrapper.open(yield* withContent("wrapper-seek", "0123456789"), "rb")
+        expect(yield* wrapper.seek(3)).toBe(3)
+        expect(yield* wrapper.seek(2, "current")).toBe(5)
+        expect(yield* wrapper.read(2)).toEqual(utf8("56"))
+        expect(yield* wrapper.seek(-3, "end")).toBe(7)
+        expect(yield* wrapper.read()).toEqual(utf8("789"))
+        expect((yield* failureTag(wrapper.seek(-1)))[0]).toBe("BadArgument")
+        expect((yield* failureTag(wrapper.seek(-20, "end")))[0]).toBe("BadArgument")
+        expect((yield* failureTag(wrapper.seek(0, "middle" as FileWrapper.Whence)))[0]).toBe("BadArgument")
+        expect(yield* wrapper.tell).toBe(10)
+      }).pipe(Effect.scoped))
+
+    it.effect("concurrent binary writes take consecutive positions in call order", () =>
+      Effect.gen(function*() {
+        const path = fresh("wrapper-concurrent")
+        const wrapper = yield* FileWrapper.open(path, "w+b")
+        const blocks = Array.from({ length: 50 }, (_, i) => new Uint8Array(100 + i).fill(i))
+        yield* Effect.forEach(blocks, (block) => wrapper.write(block), { concurrency: "unbounded" })
+        const expected = new Uint8Array(blocks.reduce((n, block) => n + block.length, 0))
+        blocks.reduce((at, block) => (expected.set(block, at), at + block.length), 0)
+        yield* wrapper.flush()
+        expect(yield* wrapper.file.read()).toEqual(expected)
+        expect(yield* wrapper.tell).toBe(expected.length)
+      }).pipe(Effect.scoped))
+
+    it.effect("text write returns characters; append mode starts at the end", () =>
+      Effect.gen(function*() {
+        const path = yield* withContent("wrapper-append", "abc")
+        yield* Effect.scoped(Effect.gen(function*() {
+          const wrapper = yield* FileWrapper.open(path, "a")
+          expect(yield* wrapper.tell).toBe(3)
+          expect(yield* wrapper.write("😀é")).toBe(2)
+          expect(yield* wrapper.tell).toBe(9)
+          yield* wrapper.flush({ syncMetadata: true })
+        }))
+        expect(yield* contentOf(path)).toEqual(utf8("abc😀é"))
+      }))
+
+    it.effect("lines and chunks start at the position and leave it", () =>
+      Effect.gen(function*() {
+        const wrapper = yield* FileWrapper.open(yield* withContent("wrapper-lines", "one\ntwo\nthree\n"), "r")
+        yield* wrapper.readline()
+        expect(yield* runArray(wrapper.lines())).toEqual(["two\n", "three\n"])
+        expect((yield* runArray(wrapper.chunks({ chunkSize: 4 }))).join("")).toBe("two\nthree\n")
+        expect(yield* wrapper.tell).toBe(4)
+      }).pipe(Effect.scoped))
+
+    it.effect("clones share the open file, each with its position; the file closes with the last", () =>
+      Effect.gen(function*() {
+        const path = yield* withContent("wrapper-clone", "abcdef")
+        const first = yield* FileWrapper.open(path, "r")
+        yield* first.read(2)
+        const second = yield* Effect.scoped(Effect.gen(function*() {
+          const second = yield* first.clone
+          expect(yield* second.tell).toBe(2)
+          expect(yield* second.read(2)).toBe("cd")
+          expect(yield* first.read(2)).toBe("cd")
+          return second
+        }))
+        expect((yield* failureTag(second.read()))[0]).toBe("InvalidStateError")
+        expect(yield* first.file.closed).toBe(false)
+        yield* first.close
+        expect(yield* first.file.closed).toBe(true)
+        expect((yield* failureTag(first.read()))[0]).toBe("InvalidStateError")
+      }).pipe(Effect.scoped))
+
+    it.effect("a wrapper of an AIOFile it does not own leaves the file open", () =>
+      Effect.gen(function*() {
+        const file = yield* AIOFile.open(yield* withContent("wrapper-borrowed", "xyz"), "r")
+        yield* Effect.scoped(Effect.flatMap(FileWrapper.fromAIOFile(file), (wrapper) => wrapper.read()))
+        expect(yield* file.closed).toBe(false)
+        expect(yield* file.read()).toBe("xyz")
+      }).pipe(Effect.scoped))
+  })
+}

@@ -1,0 +1,270 @@
+import type * as PlatformError from "@effect/platform/Error"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { AioContext } from "../AioContext.js"
+import { type AioError, InvalidStateError } from "../AioError.js"
+import type * as AIOFile from "../AIOFile.js"
+import type { DataOf } from "../FileMode.js"
+import type * as FileWrapper from "../FileWrapper.js"
+import { badArgument } from "./aioError.js"
+import * as aioFile from "./aioFile.js"
+import { codecOf, invalidData, lines, stream } from "./aioFileStream.js"
+
+/** How much `readline` reads at a time. */
+const READLINE_CHUNK = 8192
+
+/** The open file and the wrappers that share it. */
+interface Shared<A extends string | Uint8Array> {
+  readonly file: AIOFile.AIOFile<A>
+  /** Whether closing the last wrapper closes the file. */
+  readonly owner: boolean
+  wrappers: number
+}
+
+/** The number of code points in `text`. */
+const codePoints = (text: string): number => {
+  let count = text.length
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit >= 0xd800 && unit < 0xdc00) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next < 0xe000) {
+        count--
+        i++
+      }
+    }
+  }
+  return count
+}
+
+/** The first `n` code points of `text` (all of it when it has fewer). */
+const firstCodePoints = (text: string, n: number): string => {
+  let units = 0
+  for (let seen = 0; seen < n && units < text.length; seen++) {
+    const unit = text.charCodeAt(units)
+    units += unit >= 0xd800 && unit < 0xdc00 && units + 1 < text.length ? 2 : 1
+  }
+  return text.slice(0, units)
+}
+
+class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.FileWrapper<A> {
+  private closed = false
+
+  constructor(private readonly shared: Shared<A>, private position: number) {}
+
+  get file(): AIOFile.AIOFile<A> {
+    return this.shared.file
+  }
+
+  get name(): string {
+    return this.shared.file.name
+  }
+
+  get mode() {
+    return this.shared.file.mode
+  }
+
+  /** Runs `f` unless this wrapper was closed. */
+  private live<B, E, R>(method: string, f: () => Effect.Effect<B, E, R>): Effect.Effect<B, E | InvalidStateError, R> {
+    return Effect.suspend((): Effect.Effect<B, E | InvalidStateError, R> =>
+      this.closed
+        ? Effect.fail(
+          new InvalidStateError({ method, pathOrDescriptor: this.name, description: "the file wrapper is closed" })
+        )
+        : f()
+    )
+  }
+
+  read(n = -1): Effect.Effect<A, AioError> {
+    return this.live("read", (): Effect.Effect<A, AioError> => {
+      if (!(Number.isSafeInteger(n) && n >= -1)) {
+        return Effect.fail(badArgument("read", `n must be an integer >= -1, got ${String(n)}`))
+      }
+      const start = this.position
+      if (this.mode.binary || n === -1) {
+        return Effect.flatMap(this.file.readBytes(n, start), (bytes) => {
+          const data = this.mode.binary ? Either.right(bytes) : this.file.decodeBytes(bytes)
+          return Effect.tap(data as Either.Either<A, PlatformError.SystemError>, () => {
+            this.position = start + bytes.length
+          })
+        })
+      }
+      return Effect.tap(this.readCharacters(n, start), (text) => {
+        this.position = start + codecOf(this.file).byteLength(text)
+      }) as Effect.Effect<A, AioError>
+    })
+  }
+
+  /** Exactly `n` code points from `start` (fewer at the end of the file). */
+  private readCharacters(n: number, start: number): Effect.Effect<string, AioError> {
+    const decoder = codecOf(this.file).incremental()
+    const fail = invalidData(this.file, "read")
+    const loop = (text: string, read: number): Effect.Effect<string, AioError> => {
+      const missing = n - codePoints(text)
+      if (missing <= 0) return Effect.succeed(firstCodePoints(text, n))
+      // a character takes at most 4 bytes in every supported encoding
+      return Effect.flatMap(this.file.readBytes(missing * 4, start + read), (bytes) =>
+        bytes.length === 0
+          ? Effect.map(Either.mapLeft(decoder.end(), fail), (rest) => text + rest)
+          : Effect.flatMap(
+            Either.mapLeft(decoder.push(bytes), fail),
+            (more) => loop(text + more, read + bytes.length)
+          ))
+    }
+    return loop("", 0)
+  }
+
+  readline(): Effect.Effect<A, AioError> {
+    return this.live("readline", (): Effect.Effect<A, AioError> => {
+      const start = this.position
+      const codec = codecOf(this.file)
+      const separator = Either.getOrThrow(codec.encode("\n"))
+      let buffer = new Uint8Array(0)
+      const found = (from: number): number => {
+        for (let at = buffer.indexOf(separator[0]!, from); at !== -1; at = buffer.indexOf(separator[0]!, at + 1)) {
+          if (at % codec.unit === 0 && separator.every((byte, k) => buffer[at + k] === byte)) return at
+        }
+        return -1
+      }
+      const finish = (end: number) => {
+        const bytes = buffer.subarray(0, end)
+        const data = this.mode.binary ? Either.right(bytes) : this.file.decodeBytes(bytes)
+        return Effect.tap(data as Either.Either<A, PlatformError.SystemError>, () => {
+          this.position = start + end
+        })
+      }
+      const loop = (): Effect.Effect<A, AioError> =>
+        Effect.flatMap(this.file.readBytes(READLINE_CHUNK, start + buffer.length), (bytes) => {
+          if (bytes.length === 0) return finish(buffer.length)
+          const searchFrom = Math.max(0, buffer.length - separator.length + 1)
+          const grown = new Uint8Array(buffer.length + bytes.length)
+          grown.set(buffer)
+          grown.set(bytes, buffer.length)
+          buffer = grown
+          const at = found(searchFrom)
+          return at === -1 ? loop() : finish(at + separator.length)
+        })
+      return loop()
+    })
+  }
+
+  write(data: A): Effect.Effect<number, AioError> {
+    return this.live("write", (): Effect.Effect<number, AioError> => {
+      const bytes: Either.Either<Uint8Array, PlatformError.BadArgument> = this.mode.binary
+        ? data instanceof Uint8Array
+          ? Either.right(data)
+          : Either.left(badArgument("write", `data must be a Uint8Array in binary mode, got ${typeof data}`))
+        : typeof data === "string"
+        ? this.file.encodeBytes(data)
+        : Either.left(badArgument("write", "data must be a string in text mode"))
+      if (Either.isLeft(bytes)) return Effect.fail(bytes.left)
+      // the position is taken when the write starts, so concurrent writes line up in start order
+      const at = this.position
+      this.position += bytes.right.length
+      return Effect.as(
+        this.file.writeBytes(bytes.right, at),
+        this.mode.binary ? bytes.right.length : codePoints(data as string)
+      )
+    })
+  }
+
+  seek(offset: number, whence: FileWrapper.Whence = "start"): Effect.Effect<number, AioError> {
+    return this.live("seek", (): Effect.Effect<number, AioError> => {
+      if (!Number.isSafeInteger(offset)) {
+        return Effect.fail(badArgument("seek", `offset must be an integer, got ${String(offset)}`))
+      }
+      const base: Effect.Effect<number, AioError> = whence === "start"
+        ? Effect.succeed(0)
+        : whence === "current"
+        ? Effect.succeed(this.position)
+        : whence === "end"
+        ? this.file.size
+        : Effect.fail(badArgument("seek", `whence must be "start", "current" or "end", got ${String(whence)}`))
+      return Effect.flatMap(base, (from) => {
+        const position = from + offset
+        if (!(Number.isSafeInteger(position) && position >= 0)) {
+          return Effect.fail(badArgument("seek", `the position would be ${position}, before the start of the file`))
+        }
+        this.position = position
+        return Effect.succeed(position)
+      })
+    })
+  }
+
+  get tell(): Effect.Effect<number, InvalidStateError> {
+    return this.live("tell", () => Effect.sync(() => this.position))
+  }
+
+  flush(options?: { readonly syncMetadata?: boolean | undefined }): Effect.Effect<void, AioError> {
+    return this.live("flush", () => options?.syncMetadata === true ? this.file.fsync : this.file.fdsync)
+  }
+
+  lines(options?: Omit<AIOFile.LinesOptions, "offset">): Stream.Stream<A, AioError> {
+    return Stream.unwrap(
+      this.live("lines", () => Effect.sync(() => lines(this.file, { ...options, offset: this.position })))
+    )
+  }
+
+  chunks(options?: Omit<AIOFile.StreamOptions, "offset">): Stream.Stream<A, AioError> {
+    return Stream.unwrap(
+      this.live("chunks", () => Effect.sync(() => stream(this.file, { ...options, offset: this.position })))
+    )
+  }
+
+  get clone(): Effect.Effect<FileWrapper.FileWrapper<A>, InvalidStateError, Scope.Scope> {
+    return this.live("clone", () =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          this.shared.wrappers++
+          return new FileWrapperImpl(this.shared, this.position)
+        }),
+        (wrapper) => wrapper.releaseInFinalizer
+      ))
+  }
+
+  get close(): Effect.Effect<void, PlatformError.PlatformError> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.void
+      this.closed = true
+      return --this.shared.wrappers === 0 && this.shared.owner ? this.file.close : Effect.void
+    })
+  }
+
+  get releaseInFinalizer(): Effect.Effect<void> {
+    return Effect.catchAll(
+      this.close,
+      (error) => Effect.logWarning(`FileWrapper: closing ${this.name} failed in a finalizer`, error)
+    )
+  }
+}
+
+const wrap = <A extends string | Uint8Array>(
+  file: AIOFile.AIOFile<A>,
+  owner: boolean
+): Effect.Effect<FileWrapper.FileWrapper<A>, AioError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.map(
+      file.mode.appending ? file.size : Effect.succeed(0),
+      (position) => new FileWrapperImpl({ file, owner, wrappers: 1 }, position)
+    ),
+    (wrapper) => wrapper.releaseInFinalizer
+  )
+
+/** @internal */
+export const open = <M extends string = "r">(
+  path: string,
+  mode?: M,
+  options?: AIOFile.Options
+): Effect.Effect<FileWrapper.FileWrapper<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
+  Effect.flatMap(aioFile.make(path, mode, options), (file) =>
+    Effect.zipRight(
+      Effect.acquireRelease(file.open, (_, exit) => exit._tag === "Failure" ? Effect.ignore(file.close) : Effect.void),
+      wrap(file, true)
+    ))
+
+/** @internal */
+export const fromAIOFile = <A extends string | Uint8Array>(
+  file: AIOFile.AIOFile<A>
+): Effect.Effect<FileWrapper.FileWrapper<A>, AioError, Scope.Scope> => wrap(file, false)
