@@ -58,6 +58,12 @@ export interface Operations {
  * @category models
  */
 export interface AioContextService extends Operations {
+  /**
+   * Allocates a buffer for a read. Its content may be anything: a read overwrites what it returns,
+   * and AIOFile zeroes what a short read leaves. Backends on Node hand out uninitialized memory,
+   * which saves zero-filling every buffer before the kernel fills it again.
+   */
+  readonly allocate: (size: number) => Uint8Array
   /** Which backend serves the operations: `io_uring`, `linux-aio`, `thread`, `memory`, or a user's name. */
   readonly backend: string
   readonly maxRequests: number
@@ -91,7 +97,11 @@ export interface Options {
  * @category constructors
  */
 export const make: (
-  options: Operations & Options & { readonly backend: string }
+  options: Operations & Options & {
+    readonly backend: string
+    /** Default: a zero-filled `Uint8Array`. */
+    readonly allocate?: ((size: number) => Uint8Array) | undefined
+  }
 ) => Effect.Effect<AioContextService, PlatformError.BadArgument> = internal.make
 
 /**

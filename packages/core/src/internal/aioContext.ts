@@ -18,7 +18,10 @@ export const validateMaxRequests = (
 
 /** @internal */
 export const make = (
-  options: Operations & Options & { readonly backend: string }
+  options: Operations & Options & {
+    readonly backend: string
+    readonly allocate?: ((size: number) => Uint8Array) | undefined
+  }
 ): Effect.Effect<AioContextService, PlatformError.BadArgument> =>
   Effect.gen(function*() {
     const maxRequests = yield* validateMaxRequests(options.maxRequests)
@@ -26,6 +29,7 @@ export const make = (
     return {
       backend: options.backend,
       maxRequests,
+      allocate: options.allocate ?? ((size) => new Uint8Array(size)),
       open: (path, flags, mode) => permit(options.open(path, flags, mode)),
       close: (fd) => permit(options.close(fd)),
       read: (fd, buffer, position) => permit(options.read(fd, buffer, position)),

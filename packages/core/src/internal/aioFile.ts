@@ -249,7 +249,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     if (length === 0) return Effect.succeed(new Uint8Array(0))
     let buffer: Uint8Array
     try {
-      buffer = new Uint8Array(length)
+      buffer = this.context.allocate(length)
     } catch {
       return Effect.fail(badArgument("readBytes", `cannot allocate a buffer of ${length} bytes`))
     }
@@ -258,7 +258,9 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         const total = filled + n
         // 0 is the end of the file; a short count near the end is followed by one more read that
         // returns 0, which also covers the kernel's 2 GiB cap on one transfer.
-        if (n === 0 || total === length) return Effect.succeed(total === length ? buffer : buffer.subarray(0, total))
+        if (total === length) return Effect.succeed(buffer)
+        // short: the rest of the buffer holds whatever the allocator left there; never hand it out
+        if (n === 0) return Effect.succeed(buffer.fill(0, total).subarray(0, total))
         return loop(total)
       })
     return loop(0)

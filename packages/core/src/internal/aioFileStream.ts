@@ -12,7 +12,7 @@ import { type Codec, codecFor } from "./encoding.js"
 import { makeLineSplitter } from "./lineSplitter.js"
 
 /** @internal */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024
+export const DEFAULT_CHUNK_SIZE = 256 * 1024
 
 /** @internal */
 export const codecOf = (file: AioFile.AIOFile): Codec => codecFor(file.encoding)!
@@ -64,7 +64,10 @@ const byteChunks = (
       file.readBytes(size, position),
       (bytes) => bytes.length === 0 ? Option.none() : Option.some([bytes, position + bytes.length] as const)
     )
-  })
+  }).pipe(
+    // read the next chunk while the consumer works on this one
+    Stream.buffer({ capacity: 1 })
+  )
 
 /** @internal */
 export const stream = <A extends string | Uint8Array>(
@@ -159,8 +162,11 @@ export const lines = <A extends string | Uint8Array>(
         const text = decode(piece.subarray(spanStart, spanEnd))
         if (Either.isLeft(text)) return text.left
         // the span is whole lines: the decoded text splits on the separator at the same places
-        const parts = text.right.split(separator)
-        for (let i = 0; i < parts.length - 1; i++) strings.push(parts[i] + separator)
+        const decoded = text.right
+        for (let from = 0, at = decoded.indexOf(separator); at !== -1; at = decoded.indexOf(separator, from)) {
+          strings.push(decoded.slice(from, at + separator.length))
+          from = at + separator.length
+        }
       }
       return undefined
     }

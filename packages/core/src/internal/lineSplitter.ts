@@ -56,6 +56,11 @@ export const makeLineSplitter = (separator: Uint8Array, unit: number): LineSplit
 
   /** The end of the last separator in `bytes` at or after `from`, or -1. */
   const lastEnd = (bytes: Uint8Array, from: number, base: number): number => {
+    if (sepLength === 1 && unit === 1) {
+      // one byte: search from the end (a longer separator may overlap itself, so it is scanned forward)
+      const at = bytes.lastIndexOf(first)
+      return at >= from ? at + 1 : -1
+    }
     let end = -1
     for (let at = find(bytes, from, base); at !== -1; at = find(bytes, at + sepLength, base)) end = at + sepLength
     return end

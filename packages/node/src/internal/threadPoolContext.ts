@@ -71,8 +71,20 @@ export const operations: AioContext.Operations = {
     call("truncate", "ftruncate", fd, (cb) => fs.ftruncate(fd, length, (error) => cb(error, undefined)))
 }
 
+/**
+ * A buffer for a read, not zero-filled (the read overwrites it) and never from Node's shared pool, so
+ * its `.buffer` holds nothing else.
+ */
+export const allocateUnsafe = (size: number): Uint8Array => {
+  const buffer = Buffer.allocUnsafeSlow(size)
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size)
+}
+
 /** @internal */
 export const layerThreadPool = (
   options: AioContext.Options = {}
 ): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument> =>
-  Layer.effect(AioContext.AioContext, AioContext.make({ backend: "thread", ...operations, ...options }))
+  Layer.effect(
+    AioContext.AioContext,
+    AioContext.make({ backend: "thread", allocate: allocateUnsafe, ...operations, ...options })
+  )
