@@ -1,0 +1,149 @@
+/**
+ * Drivers that keep `depth` operations in flight for a while and record each one's latency, in the
+ * three styles the participants use: Effects, promises and callbacks.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+
+/**
+ * What one workload run measured.
+ *
+ * @since 0.1.0
+ */
+export interface Tally {
+  ops: number
+  bytes: number
+  seconds: number
+  /** Cores busy on average: process CPU time over wall time. */
+  cpu: number
+  /** Latency of each operation in microseconds (absent for whole-file workloads). */
+  latencies: Array<number>
+  /** Reads whose content was checked, and how many of them were wrong. */
+  verified: number
+  failed: number
+}
+
+/**
+ * A small, fast pseudo-random generator (xorshift32), one per worker.
+ *
+ * @since 0.1.0
+ */
+export const random = (seed: number) => {
+  let state = (seed * 2654435761) >>> 0 || 1
+  return (below: number): number => {
+    state ^= state << 13
+    state >>>= 0
+    state ^= state >>> 17
+    state ^= state << 5
+    state >>>= 0
+    return state % below
+  }
+}
+
+/**
+ * An empty tally and a function that closes it (wall time and CPU).
+ *
+ * @since 0.1.0
+ */
+export const startTally = (): { readonly tally: Tally; readonly finish: () => Tally } => {
+  const tally: Tally = { ops: 0, bytes: 0, seconds: 0, cpu: 0, latencies: [], verified: 0, failed: 0 }
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  return {
+    tally,
+    finish: () => {
+      tally.seconds = (performance.now() - start) / 1000
+      const used = process.cpuUsage(cpu)
+      tally.cpu = (used.user + used.system) / 1e6 / tally.seconds
+      return tally
+    }
+  }
+}
+
+/**
+ * Runs `depth` Effect workers for `seconds`; each operation returns the bytes it moved.
+ *
+ * @since 0.1.0
+ */
+export const driveEffect = <E, R>(
+  depth: number,
+  seconds: number,
+  operation: (worker: number) => Effect.Effect<number, E, R>
+): Effect.Effect<Tally, E, R> =>
+  Effect.suspend(() => {
+    const { finish, tally } = startTally()
+    const deadline = performance.now() + seconds * 1000
+    const worker = (w: number) =>
+      Effect.whileLoop({
+        while: () => performance.now() < deadline,
+        body: () =>
+          Effect.suspend(() => {
+            const start = performance.now()
+            return Effect.map(operation(w), (bytes) => {
+              tally.latencies.push((performance.now() - start) * 1000)
+              tally.bytes += bytes
+              tally.ops++
+            })
+          }),
+        step: () => {}
+      })
+    return Effect.as(
+      Effect.forEach(Array.from({ length: depth }, (_, w) => w), worker, { concurrency: "unbounded", discard: true }),
+      tally
+    ).pipe(Effect.map(() => finish()))
+  })
+
+/**
+ * Runs `depth` promise workers for `seconds`.
+ *
+ * @since 0.1.0
+ */
+export const drivePromises = async (
+  depth: number,
+  seconds: number,
+  operation: (worker: number) => Promise<number>
+): Promise<Tally> => {
+  const { finish, tally } = startTally()
+  const deadline = performance.now() + seconds * 1000
+  await Promise.all(Array.from({ length: depth }, async (_, w) => {
+    while (performance.now() < deadline) {
+      const start = performance.now()
+      const bytes = await operation(w) // awaited first: `tally.bytes += await ...` would lose updates
+      tally.bytes += bytes
+      tally.latencies.push((performance.now() - start) * 1000)
+      tally.ops++
+    }
+  }))
+  return finish()
+}
+
+/**
+ * Runs `depth` callback chains for `seconds`: each operation calls `done(bytes)` when it ends.
+ *
+ * @since 0.1.0
+ */
+export const driveCallbacks = (
+  depth: number,
+  seconds: number,
+  operation: (worker: number, done: (bytes: number) => void) => void
+): Promise<Tally> =>
+  new Promise((resolve) => {
+    const { finish, tally } = startTally()
+    const deadline = performance.now() + seconds * 1000
+    let running = depth
+    const next = (w: number) => {
+      if (performance.now() >= deadline) {
+        if (--running === 0) resolve(finish())
+        return
+      }
+      const start = performance.now()
+      operation(w, (bytes) => {
+        tally.latencies.push((performance.now() - start) * 1000)
+        tally.bytes += bytes
+        tally.ops++
+        next(w)
+      })
+    }
+    for (let w = 0; w < depth; w++) next(w)
+  })

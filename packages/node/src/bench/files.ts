@@ -1,0 +1,138 @@
+/**
+ * The benchmark's files: a data file of 4 KiB blocks whose first 8 bytes say which block they are
+ * (so a read can be checked), a file for random writes, and a JSONL file for the line reader.
+ * They are made once per size in the temporary directory and reused.
+ *
+ * @since 0.1.0
+ */
+import * as crypto from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
+/**
+ * @since 0.1.0
+ */
+export const BLOCK = 4096
+
+const MiB = 1024 * 1024
+
+/**
+ * Stamps block `index`'s header into `buffer` at `at`: its index, then its index inverted.
+ *
+ * @since 0.1.0
+ */
+export const stampBlock = (buffer: Uint8Array, at: number, index: number): void => {
+  const view = new DataView(buffer.buffer, buffer.byteOffset + at, 8)
+  view.setUint32(0, index, true)
+  view.setUint32(4, ~index >>> 0, true)
+}
+
+/**
+ * Whether `buffer`, read at file offset `position` (a multiple of 4 KiB), holds the right block
+ * headers: the first, middle and last block of the buffer are checked.
+ *
+ * @since 0.1.0
+ */
+export const verifyRead = (buffer: Uint8Array, position: number): boolean => {
+  const blocks = Math.floor(buffer.length / BLOCK)
+  if (blocks === 0) return false
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length)
+  for (const block of new Set([0, blocks >> 1, blocks - 1])) {
+    const index = position / BLOCK + block
+    if (view.getUint32(block * BLOCK, true) !== index || view.getUint32(block * BLOCK + 4, true) !== (~index >>> 0)) {
+      return false
+    }
+  }
+  return true
+}
+
+const makeOnce = (file: string, size: number, fill: (fd: number) => void): string => {
+  const marker = `${file}.done`
+  if (fs.existsSync(marker) && fs.existsSync(file) && fs.statSync(file).size >= size) return file
+  fs.rmSync(marker, { force: true })
+  const fd = fs.openSync(file, "w")
+  try {
+    fill(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.writeFileSync(marker, "")
+  return file
+}
+
+/**
+ * The directory the files live in.
+ *
+ * @since 0.1.0
+ */
+export const benchDirectory = (): string => {
+  const dir = path.join(os.tmpdir(), "effect-aiofile-bench")
+  fs.mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+/**
+ * The data file of `size` bytes (a multiple of 4 MiB).
+ *
+ * @since 0.1.0
+ */
+export const dataFile = (size: number): string =>
+  makeOnce(path.join(benchDirectory(), `data-${size / MiB}MiB.bin`), size, (fd) => {
+    const chunk = crypto.randomBytes(4 * MiB)
+    for (let at = 0; at < size; at += chunk.length) {
+      for (let block = 0; block < chunk.length / BLOCK; block++) stampBlock(chunk, block * BLOCK, at / BLOCK + block)
+      fs.writeSync(fd, chunk, 0, chunk.length, at)
+    }
+  })
+
+/**
+ * The file random writes go to (its content does not matter).
+ *
+ * @since 0.1.0
+ */
+export const writeFile = (size: number): string =>
+  makeOnce(path.join(benchDirectory(), `write-${size / MiB}MiB.bin`), size, (fd) => {
+    const chunk = Buffer.alloc(4 * MiB, 0x5a)
+    for (let at = 0; at < size; at += chunk.length) fs.writeSync(fd, chunk, 0, chunk.length, at)
+  })
+
+/**
+ * A JSONL file of about `size` bytes: records of mixed fields, a few with non-ASCII text.
+ *
+ * @since 0.1.0
+ */
+export const jsonlFile = (size: number): string =>
+  makeOnce(path.join(benchDirectory(), `lines-${size / MiB}MiB.jsonl`), size, (fd) => {
+    const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "한국어", "日本語", "émoji 🙂"]
+    let written = 0
+    for (let id = 0; written < size;) {
+      let text = ""
+      for (let k = 0; k < 2000; k++, id++) {
+        text += JSON.stringify({
+          id,
+          user: `user${id % 9973}`,
+          level: id % 17 === 0 ? "error" : "info",
+          score: (id * 0.37) % 100,
+          message: `${words[id % words.length]} ${"x".repeat(id % 60)}`,
+          tags: [words[id % 5], words[(id + 2) % 5]]
+        }) + "\n"
+      }
+      written += fs.writeSync(fd, text)
+    }
+  })
+
+/**
+ * Reads a file once so the benchmark finds it in the page cache.
+ *
+ * @since 0.1.0
+ */
+export const warm = (file: string): void => {
+  const fd = fs.openSync(file, "r")
+  const buffer = Buffer.allocUnsafe(8 * MiB)
+  try {
+    for (let at = 0; fs.readSync(fd, buffer, 0, buffer.length, at) > 0; at += buffer.length);
+  } finally {
+    fs.closeSync(fd)
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `pnpm bench`: every participant side by side, in one run, on page-cached files.
+ *
+ * Options: `--quick` (256 MiB data file, 3 repetitions, short workloads: under a minute),
+ * `--reps N`, `--seconds S` (per workload), `--size MiB` (data file), `--only TEXT` (participants whose
+ * name holds TEXT, plus the baselines), `--workloads a,b` and `--out DIR` (default `bench/results`).
+ *
+ * @since 0.1.0
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { dataFile, jsonlFile, warm, writeFile } from "./files.js"
+import { baselineOf, type Config, participants, type WorkloadId, workloads } from "./participants.js"
+import { markdown, rows, svg } from "./report.js"
+import type { WorkerResult } from "./worker.js"
+
+const MiB = 1024 * 1024
+
+const option = (name: string): string | undefined => {
+  const at = process.argv.indexOf(`--${name}`)
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+
+const quick = process.argv.includes("--quick")
+const reps = Number(option("reps") ?? (quick ? 3 : 5))
+const seconds = Number(option("seconds") ?? (quick ? 0.3 : 2))
+const dataSize = Number(option("size") ?? (quick ? 256 : 1024)) * MiB
+const only = option("only")
+const chosenWorkloads = (option("workloads")?.split(",") ?? workloads.map((w) => w.id)) as Array<WorkloadId>
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..")
+const out = path.resolve(option("out") ?? path.join(repoRoot, "bench/results"))
+
+const status = (text: string) => {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`)
+  else process.stderr.write(`${text}\n`)
+}
+
+const runWorker = (participant: string, config: Config): Promise<Array<WorkerResult>> =>
+  new Promise((resolve) => {
+    const worker = fileURLToPath(new URL("./worker.js", import.meta.url))
+    const child = spawn(
+      process.execPath,
+      [worker, JSON.stringify({ participant, workloads: chosenWorkloads, config })],
+      {
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (data) => (stdout += data))
+    child.stderr.on("data", (data) => (stderr += data))
+    child.on("close", (code, signal) => {
+      const results = stdout.split("\n").filter((line) => line.startsWith("{")).map((line) =>
+        JSON.parse(line) as WorkerResult
+      )
+      if (code !== 0) {
+        results.push({
+          participant,
+          workload: chosenWorkloads[0]!,
+          ops: 0,
+          bytes: 0,
+          seconds: 0,
+          cpu: 0,
+          latency: null,
+          verified: 0,
+          failed: 0,
+          error: `worker exited with ${signal ?? code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`
+        })
+      }
+      resolve(results)
+    })
+  })
+
+const main = async () => {
+  const started = performance.now()
+  status(`preparing files (data ${dataSize / MiB} MiB) ...`)
+  const config: Config = {
+    dataFile: dataFile(dataSize),
+    dataSize,
+    writeFile: writeFile(Math.min(dataSize, 256 * MiB)),
+    writeSize: Math.min(dataSize, 256 * MiB),
+    jsonlFile: jsonlFile(quick ? 64 * MiB : dataSize),
+    seconds
+  }
+  for (const file of [config.dataFile, config.writeFile, config.jsonlFile]) warm(file)
+
+  const baselines = new Set(chosenWorkloads.map(baselineOf))
+  const chosen: Array<(typeof participants)[number]> = []
+  for (const participant of participants) {
+    if (only !== undefined && !participant.name.includes(only) && !baselines.has(participant.name)) continue
+    if (!chosenWorkloads.some((w) => participant.workloads[w] !== undefined)) continue
+    const why = await participant.unavailable()
+    if (why !== undefined) status(`skipping ${participant.name}: ${why}\n`)
+    else chosen.push(participant)
+  }
+
+  const results: Array<Array<WorkerResult>> = []
+  for (let rep = 0; rep < reps; rep++) {
+    const mine: Array<WorkerResult> = []
+    // a different order in each repetition, so no participant always runs first
+    const order = chosen.map((_, i) => chosen[(i + rep) % chosen.length]!)
+    for (const [i, participant] of order.entries()) {
+      status(`repetition ${rep + 1}/${reps}, participant ${i + 1}/${order.length}: ${participant.name} ...`)
+      mine.push(...await runWorker(participant.name, config))
+    }
+    results.push(mine)
+  }
+  status(`done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
+
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU"
+  const machine = `${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}, ${
+    new Date().toISOString().slice(0, 10)
+  }; data file ${dataSize / MiB} MiB, page-cached; ${reps} repetitions of ${seconds} s per workload`
+  const command = `pnpm bench ${process.argv.slice(2).join(" ")}`.trim()
+  const table = rows(results)
+  fs.mkdirSync(out, { recursive: true })
+  const report = markdown(table, machine, command)
+  fs.writeFileSync(path.join(out, "latest.md"), report)
+  fs.writeFileSync(path.join(out, "latest.json"), JSON.stringify({ machine, command, rows: table, results }, null, 2))
+  fs.writeFileSync(path.join(out, "latest.svg"), svg(table, machine))
+  process.stdout.write(report + `\nwritten to ${path.relative(process.cwd(), out) || "."}/latest.{md,json,svg}\n`)
+  if (table.some((row) => row.failedChecks > 0)) process.exitCode = 1
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

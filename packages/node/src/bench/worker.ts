@@ -1,0 +1,81 @@
+/**
+ * One benchmark child process: runs the given workloads of one participant and prints one JSON line
+ * per workload on stdout.
+ *
+ * @since 0.1.0
+ */
+import { type Config, participants, type WorkloadId } from "./participants.js"
+
+/**
+ * What a worker prints for one workload.
+ *
+ * @since 0.1.0
+ */
+export interface WorkerResult {
+  readonly participant: string
+  readonly workload: WorkloadId
+  readonly ops: number
+  readonly bytes: number
+  readonly seconds: number
+  /** Cores busy; null when not measured. */
+  readonly cpu: number | null
+  readonly latency: { readonly mean: number; readonly p50: number; readonly p99: number } | null
+  readonly verified: number
+  readonly failed: number
+  readonly error?: string
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+
+const main = async () => {
+  const { config, participant: name, workloads } = JSON.parse(process.argv[2]!) as {
+    readonly participant: string
+    readonly workloads: ReadonlyArray<WorkloadId>
+    readonly config: Config
+  }
+  const participant = participants.find((p) => p.name === name)!
+  for (const workload of workloads) {
+    const run = participant.workloads[workload]
+    if (run === undefined) continue
+    let result: WorkerResult
+    try {
+      const tally = await run(config)
+      const sorted = Float64Array.from(tally.latencies).sort()
+      result = {
+        participant: name,
+        workload,
+        ops: tally.ops,
+        bytes: tally.bytes,
+        seconds: tally.seconds,
+        cpu: Number.isNaN(tally.cpu) ? null : tally.cpu,
+        latency: sorted.length === 0 ? null : {
+          mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+          p50: percentile(sorted, 0.5),
+          p99: percentile(sorted, 0.99)
+        },
+        verified: tally.verified,
+        failed: tally.failed
+      }
+    } catch (error) {
+      result = {
+        participant: name,
+        workload,
+        ops: 0,
+        bytes: 0,
+        seconds: 0,
+        cpu: 0,
+        latency: null,
+        verified: 0,
+        failed: 0,
+        error: String(error)
+      }
+    }
+    process.stdout.write(JSON.stringify(result) + "\n")
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+describe("pnpm bench", () => {
+  it("runs every participant at a tiny scale and writes the table, the JSON and the chart", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-bench-smoke-"))
+    const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
+    const run = spawnSync(
+      process.execPath,
+      [main, "--size", "8", "--reps", "1", "--seconds", "0.05", "--out", out],
+      { encoding: "utf8", timeout: 120_000 }
+    )
+    expect(run.status, run.stderr).toBe(0)
+    const markdown = fs.readFileSync(path.join(out, "latest.md"), "utf8")
+    for (const heading of ["4 KiB random reads, 64 in flight", "1 MiB sequential reads", "lines of a JSONL file"]) {
+      expect(markdown).toContain(heading)
+    }
+    expect(markdown).toContain("| effect-aiofile thread |")
+    expect(markdown).toContain("1 (baseline)")
+    const json = JSON.parse(fs.readFileSync(path.join(out, "latest.json"), "utf8"))
+    expect(json.rows.length).toBeGreaterThan(10)
+    for (const row of json.rows) {
+      expect(row.errors).toEqual([])
+      expect(row.failedChecks).toBe(0)
+      expect(row.opsPerSecond.median).toBeGreaterThan(0)
+    }
+    const reads = json.rows.find((row: { workload: string; participant: string }) =>
+      row.workload === "read-4k-qd64" && row.participant === "effect-aiofile thread"
+    )
+    expect(reads.ratio.median).toBeGreaterThan(0)
+    expect(json.results[0].some((r: { verified: number }) => r.verified > 0)).toBe(true)
+    expect(fs.readFileSync(path.join(out, "latest.svg"), "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
+    fs.rmSync(out, { recursive: true })
+  })
+})
