@@ -105,6 +105,36 @@ export const make: (
 ) => Effect.Effect<AioContextService, PlatformError.BadArgument> = internal.make
 
 /**
+ * A bound on the operations in flight, for a backend whose operations end in a callback (a
+ * completion from the kernel or libuv). Cheaper than a semaphore around an Effect: the permit is
+ * taken and given back in plain code at the callback boundary, and it is held until the operation
+ * really ends, even when the fiber that started it was interrupted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InFlightLimit {
+  readonly maxRequests: number
+  /**
+   * Calls `start` at once when fewer than `maxRequests` operations are in flight, else when one
+   * ends; `start` begins the operation and calls `done` with its result when it ends. Interrupting a
+   * fiber whose operation is still queued removes it from the queue.
+   */
+  readonly run: <A, E>(start: (done: (result: Effect.Effect<A, E>) => void) => void) => Effect.Effect<A, E>
+}
+
+/**
+ * Makes an `InFlightLimit`; fails with `BadArgument` when `maxRequests` is not a positive safe
+ * integer (undefined means `MAX_REQUESTS_DEFAULT`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeInFlightLimit: (
+  maxRequests: number | undefined
+) => Effect.Effect<InFlightLimit, PlatformError.BadArgument> = internal.makeInFlightLimit
+
+/**
  * Options of the in-memory file system.
  *
  * @since 0.1.0

@@ -113,9 +113,18 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       const state = this.state
       if (state._tag !== "Open") return Effect.fail(this.notOpen(method))
       this.inFlight++
-      return operation(state.fd).pipe(
-        Effect.mapError(relabel(method, this.name)),
-        Effect.ensuring(Effect.sync(() => this.operationEnded()))
+      // one mask and one match per operation (ensuring + mapError cost about twice as much)
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.matchCauseEffect(restore(operation(state.fd)), {
+          onFailure: (cause) => {
+            this.operationEnded()
+            return Effect.failCause(Cause.map(cause, relabel(method, this.name)))
+          },
+          onSuccess: (value) => {
+            this.operationEnded()
+            return Effect.succeed(value)
+          }
+        })
       )
     })
   }

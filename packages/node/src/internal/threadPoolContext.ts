@@ -37,39 +37,42 @@ const toError = (
 }
 
 /**
- * Runs one node:fs callback call on libuv's pool. A synchronous throw (Node's own argument checks)
- * becomes a failure too: nothing a caller passes escapes as a defect.
+ * One node:fs callback call on libuv's pool, as the `start` of an `InFlightLimit`. A synchronous
+ * throw (Node's own argument checks) becomes a failure too: nothing a caller passes escapes as a
+ * defect.
  */
 const call = <A>(
   method: string,
   syscall: string,
   pathOrDescriptor: string | number,
   start: (callback: (error: NodeJS.ErrnoException | null, value: A) => void) => void
-): Effect.Effect<A, PlatformError.PlatformError> =>
-  Effect.async<A, PlatformError.PlatformError>((resume) => {
-    try {
-      start((error, value) =>
-        resume(error ? Effect.fail(toError(error, method, syscall, pathOrDescriptor)) : Effect.succeed(value))
-      )
-    } catch (error) {
-      resume(Effect.fail(toError(error, method, syscall, pathOrDescriptor)))
-    }
-  })
-
-/** @internal */
-export const operations: AioContext.Operations = {
-  open: (path, flags, mode) => call("open", "open", path, (cb) => fs.open(path, hostFlags(flags), mode, cb)),
-  close: (fd) => call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined))),
-  read: (fd, buffer, position) =>
-    call("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)),
-  write: (fd, buffer, position) =>
-    call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)),
-  fsync: (fd) => call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined))),
-  fdatasync: (fd) => call("fdatasync", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined))),
-  size: (fd) => call("size", "fstat", fd, (cb) => fs.fstat(fd, (error, stats) => cb(error, stats?.size))),
-  truncate: (fd, length) =>
-    call("truncate", "ftruncate", fd, (cb) => fs.ftruncate(fd, length, (error) => cb(error, undefined)))
+) =>
+(done: (result: Effect.Effect<A, PlatformError.PlatformError>) => void): void => {
+  try {
+    start((error, value) =>
+      done(error ? Effect.fail(toError(error, method, syscall, pathOrDescriptor)) : Effect.succeed(value))
+    )
+  } catch (error) {
+    done(Effect.fail(toError(error, method, syscall, pathOrDescriptor)))
+  }
 }
+
+/** The operations on node:fs, each bounded by `limit`. */
+const operations = ({ run }: AioContext.InFlightLimit): AioContext.Operations => ({
+  open: (path, flags, mode) => run(call("open", "open", path, (cb) => fs.open(path, hostFlags(flags), mode, cb))),
+  close: (fd) => run(call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined)))),
+  read: (fd, buffer, position) =>
+    run(call("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))),
+  write: (fd, buffer, position) =>
+    run(
+      call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
+    ),
+  fsync: (fd) => run(call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined)))),
+  fdatasync: (fd) => run(call("fdatasync", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined)))),
+  size: (fd) => run(call("size", "fstat", fd, (cb) => fs.fstat(fd, (error, stats) => cb(error, stats?.size)))),
+  truncate: (fd, length) =>
+    run(call("truncate", "ftruncate", fd, (cb) => fs.ftruncate(fd, length, (error) => cb(error, undefined))))
+})
 
 /**
  * A buffer for a read, not zero-filled (the read overwrites it) and never from Node's shared pool, so
@@ -86,5 +89,10 @@ export const layerThreadPool = (
 ): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument> =>
   Layer.effect(
     AioContext.AioContext,
-    AioContext.make({ backend: "thread", allocate: allocateUnsafe, ...operations, ...options })
+    Effect.map(AioContext.makeInFlightLimit(options.maxRequests), (limit) => ({
+      backend: "thread",
+      maxRequests: limit.maxRequests,
+      allocate: allocateUnsafe,
+      ...operations(limit)
+    }))
   )

@@ -1,0 +1,64 @@
+import { AioContext } from "@effect-aiofile/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+
+describe("AioContext.makeInFlightLimit", () => {
+  it.effect("starts at most maxRequests operations; the next starts when one ends", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(2)
+      const started: Array<number> = []
+      const finish: Array<(result: Effect.Effect<number>) => void> = []
+      const fibers = yield* Effect.forEach([0, 1, 2, 3], (i) =>
+        Effect.fork(limit.run<number, never>((done) => {
+          started.push(i)
+          finish[i] = done
+        })))
+      yield* Effect.yieldNow()
+      expect(started).toEqual([0, 1])
+      finish[1]!(Effect.succeed(10))
+      expect(yield* Fiber.join(fibers[1]!)).toBe(10)
+      expect(started).toEqual([0, 1, 2])
+      // an operation still queued is dropped when its fiber is interrupted
+      yield* Fiber.interrupt(fibers[3]!)
+      finish[0]!(Effect.succeed(0))
+      finish[2]!(Effect.succeed(2))
+      expect(yield* Fiber.join(fibers[2]!)).toBe(2)
+      expect(started).toEqual([0, 1, 2])
+      // the permits all came back: two more start at once
+      const more = yield* Effect.forEach([4, 5], (i) =>
+        Effect.fork(limit.run<number, never>((done) => {
+          started.push(i)
+          done(Effect.succeed(i))
+        })))
+      expect(yield* Fiber.join(Fiber.zip(more[0]!, more[1]!))).toEqual([4, 5])
+    }))
+
+  it.effect("an interrupted operation keeps its permit until it really ends", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(1)
+      let finish: ((result: Effect.Effect<void>) => void) | undefined
+      const first = yield* Effect.fork(limit.run<void, never>((done) => (finish = done)))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      let secondStarted = false
+      const second = yield* Effect.fork(limit.run<void, never>((done) => {
+        secondStarted = true
+        done(Effect.void)
+      }))
+      yield* Effect.yieldNow()
+      expect(secondStarted).toBe(false)
+      finish!(Effect.void)
+      yield* Fiber.join(second)
+      expect(secondStarted).toBe(true)
+    }))
+
+  it.effect("refuses a bound that is not a positive integer", () =>
+    Effect.gen(function*() {
+      for (const bad of [0, -3, 2.5, NaN]) {
+        const error = yield* Effect.flip(AioContext.makeInFlightLimit(bad))
+        expect(error._tag).toBe("BadArgument")
+      }
+      expect((yield* AioContext.makeInFlightLimit(undefined)).maxRequests).toBe(512)
+    }))
+})
