@@ -80,6 +80,11 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   read(size?: number, offset?: number): Effect.Effect<A, AioError>
   /** Reads raw bytes, as `read` but never decoded. */
   readBytes(size?: number, offset?: number): Effect.Effect<Uint8Array, AioError>
+  /**
+   * Reads into a buffer of yours, up to its length, from `offset`: no allocation. Returns the bytes
+   * read, fewer at the end of the file (0 past it). For loops that reuse their buffers.
+   */
+  readInto(buffer: Uint8Array, offset?: number): Effect.Effect<number, AioError>
   /** Writes a string (text mode) or bytes (binary mode) at `offset`; returns the bytes written. */
   write(data: A, offset?: number): Effect.Effect<number, AioError>
   /**

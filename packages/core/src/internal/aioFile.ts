@@ -253,6 +253,29 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         : this.readAt(fd, size, offset))
   }
 
+  readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
+    const invalid = (buffer instanceof Uint8Array
+      ? undefined
+      : badArgument("readInto", `buffer must be a Uint8Array, got ${describeValue(buffer)}`)) ??
+      checkPosition("readInto", "offset", offset) ??
+      (this.mode.readable ? undefined : this.notReadable("readInto"))
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return this.withFd("readInto", (fd) => this.fill(fd, buffer, offset))
+  }
+
+  /** Reads until `buffer` is full or the end of the file; returns the bytes read. */
+  private fill(fd: number, buffer: Uint8Array, offset: number): Effect.Effect<number, PlatformError.PlatformError> {
+    if (buffer.length === 0) return Effect.succeed(0)
+    const loop = (filled: number): Effect.Effect<number, PlatformError.PlatformError> =>
+      Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
+        const total = filled + n
+        // 0 is the end of the file; a short count near the end is followed by one more read that
+        // returns 0, which also covers the kernel's 2 GiB cap on one transfer.
+        return n === 0 || total === buffer.length ? Effect.succeed(total) : loop(total)
+      })
+    return loop(0)
+  }
+
   /** Reads until `length` bytes or the end of the file; returns what it got. */
   private readAt(fd: number, length: number, offset: number): Effect.Effect<Uint8Array, PlatformError.PlatformError> {
     if (length === 0) return Effect.succeed(new Uint8Array(0))
@@ -262,17 +285,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     } catch {
       return Effect.fail(badArgument("readBytes", `cannot allocate a buffer of ${length} bytes`))
     }
-    const loop = (filled: number): Effect.Effect<Uint8Array, PlatformError.PlatformError> =>
-      Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
-        const total = filled + n
-        // 0 is the end of the file; a short count near the end is followed by one more read that
-        // returns 0, which also covers the kernel's 2 GiB cap on one transfer.
-        if (total === length) return Effect.succeed(buffer)
+    return Effect.map(this.fill(fd, buffer, offset), (total) =>
+      total === length
+        ? buffer
         // short: the rest of the buffer holds whatever the allocator left there; never hand it out
-        if (n === 0) return Effect.succeed(buffer.fill(0, total).subarray(0, total))
-        return loop(total)
-      })
-    return loop(0)
+        : buffer.fill(0, total).subarray(0, total))
   }
 
   write(data: A, offset = 0): Effect.Effect<number, AioError> {

@@ -14,6 +14,9 @@ import { makeLineSplitter } from "./lineSplitter.js"
 /** @internal */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024
 
+/** `lines` decodes at most about this many bytes at once (see `addLines`). */
+const DECODE_PIECE = 64 * 1024
+
 /** @internal */
 export const codecOf = (file: AioFile.AIOFile): Codec => codecFor(file.encoding)!
 
@@ -68,6 +71,29 @@ const byteChunks = (
     // read the next chunk while the consumer works on this one
     Stream.buffer({ capacity: 1 })
   )
+
+/**
+ * As `byteChunks`, but reading into a few buffers in turn instead of a new one per chunk: for a
+ * consumer that is done with a chunk when it asks for the next one but one. Four buffers cover the
+ * chunk being consumed, the one read ahead and the one being read.
+ */
+const recycledChunks = (
+  file: AioFile.AIOFile,
+  offset: number,
+  chunkSize: number
+): Stream.Stream<Uint8Array, AioError> =>
+  Stream.suspend(() => {
+    const buffers: Array<Uint8Array> = []
+    let turn = 0
+    return Stream.unfoldEffect(offset, (position) => {
+      const buffer = buffers[turn % 4] ??= new Uint8Array(chunkSize)
+      turn++
+      return Effect.map(
+        file.readInto(buffer, position),
+        (n) => n === 0 ? Option.none() : Option.some([buffer.subarray(0, n), position + n] as const)
+      )
+    }).pipe(Stream.buffer({ capacity: 1 }))
+  })
 
 /** @internal */
 export const stream = <A extends string | Uint8Array>(
@@ -126,11 +152,38 @@ export const lines = <A extends string | Uint8Array>(
     )
   }
   const sepBytes = separatorBytes.right
-  const bytes = byteChunks(file, options.offset ?? 0, options.chunkSize ?? DEFAULT_CHUNK_SIZE, Infinity)
+  const offset = options.offset ?? 0
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+  // a text line is decoded (copied) before the next read, so its buffer can be read into again
+  const bytes = file.mode.binary
+    ? byteChunks(file, offset, chunkSize, Infinity)
+    : recycledChunks(file, offset, chunkSize)
   return Stream.suspend(() => {
     const splitter = makeLineSplitter(sepBytes, codec.unit)
     const fail = invalidData(file, "lines")
     const decode = (piece: Uint8Array) => Either.mapLeft(codec.decode(piece), fail)
+    /** The end of the last separator that ends within `[from, limit)` of `piece`, or -1. */
+    const lastSeparatorEnd = (piece: Uint8Array, from: number, limit: number): number => {
+      for (
+        let at = piece.lastIndexOf(sepBytes[0]!, limit - sepBytes.length);
+        at >= from;
+        at = piece.lastIndexOf(sepBytes[0]!, at - 1)
+      ) {
+        if (matches(piece, at, sepBytes) && (at - from) % codec.unit === 0) return at + sepBytes.length
+      }
+      return -1
+    }
+    /** The end of the first separator at or after `from` in `piece` (at most `end`). */
+    const firstSeparatorEnd = (piece: Uint8Array, from: number, end: number): number => {
+      for (
+        let at = piece.indexOf(sepBytes[0]!, from);
+        at !== -1 && at < end;
+        at = piece.indexOf(sepBytes[0]!, at + 1)
+      ) {
+        if (matches(piece, at, sepBytes)) return at + sepBytes.length
+      }
+      return end
+    }
     /** Cuts `[start, end)` of `piece`, whole lines as the splitter found them, into lines. */
     const binaryLines = (piece: Uint8Array, start: number, end: number, out: Array<Uint8Array>) => {
       for (let from = start; from < end;) {
@@ -158,15 +211,23 @@ export const lines = <A extends string | Uint8Array>(
         if (Either.isLeft(text)) return text.left
         strings.push(text.right)
       }
-      if (spanEnd > spanStart) {
-        const text = decode(piece.subarray(spanStart, spanEnd))
-        if (Either.isLeft(text)) return text.left
-        // the span is whole lines: the decoded text splits on the separator at the same places
-        const decoded = text.right
-        for (let from = 0, at = decoded.indexOf(separator); at !== -1; at = decoded.indexOf(separator, from)) {
-          strings.push(decoded.slice(from, at + separator.length))
-          from = at + separator.length
+      // The span is whole lines. It is decoded in pieces of whole lines of about DECODE_PIECE bytes
+      // (a string much larger lands in V8's large-object space, which made decoding 3x slower), and
+      // each decoded piece splits on the separator at the same places as its bytes.
+      for (let from = spanStart; from < spanEnd;) {
+        let to = spanEnd
+        if (spanEnd - from > DECODE_PIECE) {
+          const cut = lastSeparatorEnd(piece, from, from + DECODE_PIECE)
+          to = cut > from ? cut : firstSeparatorEnd(piece, from + DECODE_PIECE, spanEnd)
         }
+        const text = decode(piece.subarray(from, to))
+        if (Either.isLeft(text)) return text.left
+        const decoded = text.right
+        for (let start = 0, at = decoded.indexOf(separator); at !== -1; at = decoded.indexOf(separator, start)) {
+          strings.push(decoded.slice(start, at + separator.length))
+          start = at + separator.length
+        }
+        from = to
       }
       return undefined
     }

@@ -1,5 +1,6 @@
 /**
- * Splits a byte stream on a separator, keeping the separator at the end of each line. The separator
+ * Splits a byte stream on a separator (copying the bytes it keeps, so the caller may reuse a piece's
+ * buffer once `push` returns), keeping the separator at the end of each line. The separator
  * may be several bytes and may straddle two pieces; in a multi-byte-unit encoding (utf-16le) it only
  * matches at a character boundary (an offset from the stream's start that is a multiple of `unit`).
  */
@@ -90,7 +91,7 @@ export const makeLineSplitter = (separator: Uint8Array, unit: number): LineSplit
           if (at !== -1) headEnd = at + sepLength
         }
         if (headEnd === -1) {
-          pending.push(piece)
+          pending.push(piece.slice())
           pendingLength += piece.length
           return { head: undefined, spanStart: piece.length, spanEnd: piece.length }
         }
@@ -102,7 +103,7 @@ export const makeLineSplitter = (separator: Uint8Array, unit: number): LineSplit
       const end = lastEnd(piece, start, base)
       const spanEnd = end === -1 ? start : end
       if (spanEnd < piece.length) {
-        pending.push(piece.subarray(spanEnd))
+        pending.push(piece.slice(spanEnd))
         pendingLength += piece.length - spanEnd
       }
       return { head, spanStart: start, spanEnd }
