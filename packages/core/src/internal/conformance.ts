@@ -252,6 +252,21 @@ export const suite = (name: string, options: Options): void => {
             expect(yield* file.readBytes(2, 1)).toEqual(bytes(2, 3))
           }).pipe(Effect.scoped))
 
+        it.effect("readInto fills a buffer of the caller's, short at the end of the file", () =>
+          Effect.gen(function*() {
+            const path = yield* withContent("read-into", bytes(1, 2, 3, 4, 5))
+            const file = yield* AIOFile.open(path, "rb")
+            const buffer = new Uint8Array(4).fill(9)
+            expect(yield* file.readInto(buffer, 0)).toBe(4)
+            expect(buffer).toEqual(bytes(1, 2, 3, 4))
+            expect(yield* file.readInto(buffer, 3)).toBe(2)
+            expect(buffer).toEqual(bytes(4, 5, 3, 4))
+            expect(yield* file.readInto(buffer, 5)).toBe(0)
+            expect(yield* file.readInto(buffer.subarray(0, 0), 0)).toBe(0)
+            expectTag(yield* failure(file.readInto("x" as unknown as Uint8Array, 0)), "BadArgument")
+            expectTag(yield* failure(file.readInto(buffer, -1)), "BadArgument")
+          }).pipe(Effect.scoped))
+
         it.effect("a huge size on a small file reads what there is", () =>
           Effect.gen(function*() {
             const path = yield* withContent("huge-size", bytes(9, 8, 7))
