@@ -1,0 +1,154 @@
+/**
+ * The raw engines of the native addon, below Effect: each call writes one request and returns at
+ * once; results come back in batches through the `onComplete` callback given to the constructor.
+ * This is what the `NativeAioContext` layers are built on, and what a benchmark of the bare
+ * engine uses.
+ *
+ * @example
+ * import { NativeEngine } from "@effect-aiofile/native"
+ *
+ * const binding = NativeEngine.load()
+ * if (binding !== undefined) {
+ *   const engine = new binding.Engine("io_uring", 256, (batch) => {
+ *     for (let i = 0; i < batch.length; i += 2) console.log("op", batch[i], "->", batch[i + 1])
+ *   })
+ *   engine.size(1, 0) // the size of stdin, reported later as [1, size]
+ * }
+ *
+ * @since 0.1.0
+ */
+import * as internal from "./internal/binding.js"
+
+/**
+ * The kernel interfaces the addon drives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EngineKind = "io_uring" | "linux-aio"
+
+/**
+ * One engine: an io_uring ring or a Linux AIO context with its eventfd, owned by the JS thread that
+ * made it. Every method takes the caller's `id`, writes one request and returns; the request is
+ * submitted with the others of the same event-loop turn, and its result comes back as the pair
+ * `[id, result]` in a later `onComplete` batch: bytes, a descriptor, a size or 0 on success, a
+ * negative errno on failure. Arguments of the wrong type or out of range throw a `TypeError` or
+ * `RangeError`; nothing completes synchronously. A buffer stays referenced until its result is
+ * delivered. Reads and writes transfer the whole view (or `length` bytes of it) unless they meet
+ * the end of the file or an error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Engine {
+  read(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
+  write(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
+  fsync(id: number, fd: number): void
+  fdatasync(id: number, fd: number): void
+  /** Linux open(2) flags; O_CLOEXEC is always added. A path with a NUL byte throws. */
+  open(id: number, path: string, flags: number, mode: number): void
+  close(id: number, fd: number): void
+  /** The descriptor's size in bytes (statx / fstat). */
+  size(id: number, fd: number): void
+  truncate(id: number, fd: number, length: number): void
+  /**
+   * Waits (blocking) for the requests still in flight, drops their results, closes descriptors
+   * opened by requests nobody will see, and releases the ring. Later calls throw.
+   */
+  destroy(): void
+  /** Requests accepted and not yet delivered. */
+  readonly pending: number
+  /** How the engine runs (setup flags, ring sizes, ...); `null` once destroyed. */
+  readonly info: Record<string, unknown> | null
+}
+
+/**
+ * The addon's exports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Binding {
+  /**
+   * Makes an engine with about `entries` submission slots. Throws an `Error` with an `errno`
+   * property when the kernel refuses (see `probe`).
+   */
+  readonly Engine: new(kind: EngineKind, entries: number, onComplete: (batch: Float64Array) => void) => Engine
+  /** Sets up and closes a tiny ring or AIO context, reporting the errno when that fails. */
+  readonly probe: (kind: EngineKind) => {
+    readonly usable: boolean
+    readonly syscall: string
+    readonly errno?: number
+    readonly message?: string
+    readonly setupFlags?: number
+  }
+}
+
+/**
+ * Whether an engine can run here and, if not, why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EngineStatus {
+  readonly usable: boolean
+  /** The errno name behind an unusable engine, or `ENOADDON` when the addon is not built. */
+  readonly code?: string | undefined
+  /** A sentence saying why the engine is unusable. */
+  readonly reason?: string | undefined
+}
+
+/**
+ * The status of each engine.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProbeResult {
+  readonly io_uring: EngineStatus
+  readonly "linux-aio": EngineStatus
+}
+
+/**
+ * The addon, loaded on first use from `build/Release/aiofile_native.node` (or the path in
+ * `AIOFILE_NATIVE_ADDON`); `undefined` when it is not built or cannot load here.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const load = (): Binding | undefined => {
+  const loaded = internal.load()
+  return "binding" in loaded ? loaded.binding : undefined
+}
+
+/**
+ * Why the addon could not be loaded; `undefined` when it loaded.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const loadError = (): string | undefined => {
+  const loaded = internal.load()
+  return "error" in loaded ? loaded.error : undefined
+}
+
+/**
+ * Checks each engine: is the addon built, does `kernel.io_uring_disabled` allow io_uring, does
+ * setting up a ring (or an AIO context) succeed, and if not, with which errno (EPERM from a
+ * seccomp filter, ENOSYS, ENOMEM for locked memory, ...). Each call checks afresh.
+ *
+ * `AIOFILE_NATIVE_FORCE_UNAVAILABLE` plays a failure for tests: a comma-separated list of `addon`,
+ * `io_uring:<ERRNO>`, `linux-aio:<ERRNO>` and `io_uring:disabled=<1|2>`.
+ *
+ * @since 0.1.0
+ * @category probing
+ */
+export const probe: () => ProbeResult = internal.probe
+
+/**
+ * The status of one engine (see `probe`).
+ *
+ * @since 0.1.0
+ * @category probing
+ */
+export const probeEngine: (kind: EngineKind) => EngineStatus = internal.probeEngine

@@ -1,0 +1,133 @@
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as os from "node:os"
+import { fileURLToPath } from "node:url"
+import type { Binding, EngineKind, EngineStatus, ProbeResult } from "../NativeEngine.js"
+
+/** @internal */
+export const engineKinds: ReadonlyArray<EngineKind> = ["io_uring", "linux-aio"]
+
+/** @internal */
+export const addonPath = (): string =>
+  process.env.AIOFILE_NATIVE_ADDON ||
+  fileURLToPath(new URL("../../build/Release/aiofile_native.node", import.meta.url))
+
+type Loaded = { readonly binding: Binding } | { readonly error: string }
+
+let loaded: Loaded | undefined
+
+/** @internal */
+export const load = (): Loaded => {
+  if (loaded === undefined) {
+    const path = addonPath()
+    try {
+      loaded = { binding: createRequire(import.meta.url)(path) as Binding }
+    } catch (error) {
+      loaded = { error: error instanceof Error ? error.message.split("\n")[0]! : String(error) }
+    }
+  }
+  return loaded
+}
+
+const errnoName = (errno: number): string => {
+  for (const [name, value] of Object.entries(os.constants.errno)) if (value === errno) return name
+  return `errno ${errno}`
+}
+
+const errnoNumber = (name: string): number | undefined =>
+  (os.constants.errno as Record<string, number | undefined>)[name]
+
+/**
+ * The failures forced by `AIOFILE_NATIVE_FORCE_UNAVAILABLE`, a comma-separated list of
+ * `addon` (the addon did not build), `io_uring:<ERRNO>`, `linux-aio:<ERRNO>` (the setup call fails
+ * with that errno) and `io_uring:disabled=<n>` (the `kernel.io_uring_disabled` sysctl reads n).
+ */
+interface Forced {
+  readonly addon: boolean
+  readonly errno: Partial<Record<EngineKind, number>>
+  readonly disabled: number | undefined
+}
+
+const forced = (): Forced => {
+  const result = {
+    addon: false,
+    errno: {} as Partial<Record<EngineKind, number>>,
+    disabled: undefined as number | undefined
+  }
+  for (const item of (process.env.AIOFILE_NATIVE_FORCE_UNAVAILABLE ?? "").split(",")) {
+    const entry = item.trim()
+    if (entry === "addon") result.addon = true
+    const match = /^(io_uring|linux-aio):(?:disabled=(\d)|(E[A-Z0-9]+))$/.exec(entry)
+    if (match === null) continue
+    const kind = match[1] as EngineKind
+    if (match[2] !== undefined && kind === "io_uring") result.disabled = Number(match[2])
+    const errno = match[3] === undefined ? undefined : errnoNumber(match[3])
+    if (errno !== undefined) result.errno[kind] = errno
+  }
+  return result
+}
+
+const ioUringDisabled = (force: Forced): number => {
+  if (force.disabled !== undefined) return force.disabled
+  try {
+    return Number(fs.readFileSync("/proc/sys/kernel/io_uring_disabled", "utf8").trim()) || 0
+  } catch {
+    return 0 // before 6.6 there is no such sysctl: nothing disables io_uring
+  }
+}
+
+/** @internal */
+export const describeFailure = (kind: EngineKind, errno: number, disabled: number): string => {
+  const code = errnoName(errno)
+  const call = kind === "io_uring" ? "io_uring_setup" : "io_setup"
+  if (kind === "io_uring" && disabled === 2) {
+    return `io_uring is disabled by the sysctl kernel.io_uring_disabled=2 (${call} failed with ${code})`
+  }
+  if (kind === "io_uring" && disabled === 1 && errno === errnoNumber("EPERM")) {
+    return "io_uring is restricted by the sysctl kernel.io_uring_disabled=1 to members of kernel.io_uring_group " +
+      `(${call} failed with EPERM)`
+  }
+  switch (code) {
+    case "EPERM":
+      return `${call} failed with EPERM: blocked by a seccomp filter (Docker's default profile blocks it) or by policy`
+    case "ENOSYS":
+      return kind === "io_uring"
+        ? `${call} failed with ENOSYS: this kernel has no io_uring (CONFIG_IO_URING off, or older than 5.6)`
+        : `${call} failed with ENOSYS: this kernel has no Linux AIO (CONFIG_AIO off)`
+    case "ENOMEM":
+      return `${call} failed with ENOMEM: not enough lockable memory for the ring (raise \`ulimit -l\`)`
+    case "EAGAIN":
+      return kind === "linux-aio"
+        ? `${call} failed with EAGAIN: the system-wide fs.aio-max-nr limit is used up`
+        : `${call} failed with EAGAIN`
+    default:
+      return `${call} failed with ${code}`
+  }
+}
+
+/** @internal */
+export const probeEngine = (kind: EngineKind): EngineStatus => {
+  const force = forced()
+  const loaded = force.addon
+    ? { error: "forced by AIOFILE_NATIVE_FORCE_UNAVAILABLE" }
+    : load()
+  if ("error" in loaded) {
+    return {
+      usable: false,
+      code: "ENOADDON",
+      reason: `the native addon (@effect-aiofile/native) is not built: ${loaded.error}`
+    }
+  }
+  const disabled = kind === "io_uring" ? ioUringDisabled(force) : 0
+  let errno = force.errno[kind]
+  if (errno === undefined && disabled === 2) errno = errnoNumber("EPERM")!
+  if (errno === undefined) {
+    const status = loaded.binding.probe(kind)
+    if (status.usable) return { usable: true }
+    errno = status.errno ?? 0
+  }
+  return { usable: false, code: errnoName(errno), reason: describeFailure(kind, errno, disabled) }
+}
+
+/** @internal */
+export const probe = (): ProbeResult => ({ io_uring: probeEngine("io_uring"), "linux-aio": probeEngine("linux-aio") })

@@ -1,0 +1,239 @@
+import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AioError from "@effect-aiofile/core/AioError"
+import type * as PlatformError from "@effect/platform/Error"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { Engine, EngineKind } from "../NativeEngine.js"
+import { load, probeEngine } from "./binding.js"
+
+/** Submission slots per ring (the CQ is twice that); Linux AIO gets the CQ size as its depth. */
+const ENTRIES: Record<EngineKind, number> = { io_uring: 256, "linux-aio": 512 }
+
+type Handler = (result: number) => void
+
+/**
+ * The engine of one kind shared by every layer of this JS environment (a worker thread loads its
+ * own copy of this module, so it gets its own ring). Results are routed by id.
+ */
+class Dispatcher {
+  readonly handlers = new Map<number, Handler>()
+  leases = 0
+  private nextId = 1
+  readonly engine: Engine
+
+  constructor(make: (onComplete: (batch: Float64Array) => void) => Engine) {
+    this.engine = make((batch) => this.complete(batch))
+  }
+
+  private complete(batch: Float64Array): void {
+    for (let i = 0; i < batch.length; i += 2) {
+      const id = batch[i]!
+      const handler = this.handlers.get(id)
+      if (handler !== undefined) {
+        this.handlers.delete(id)
+        handler(batch[i + 1]!)
+      }
+    }
+  }
+
+  /**
+   * Registers `handler` under a fresh id and starts the request. When the engine refuses the
+   * arguments (it throws a TypeError or RangeError) the handler is unregistered and the error
+   * returned.
+   */
+  submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
+    const id = this.nextId++
+    this.handlers.set(id, handler)
+    try {
+      start(this.engine, id)
+      return undefined
+    } catch (error) {
+      this.handlers.delete(id)
+      return error ?? new Error("the engine refused the request")
+    }
+  }
+}
+
+const dispatchers: Partial<Record<EngineKind, Dispatcher>> = {}
+
+/** One layer's hold on the shared engine: counts its requests so release can wait for them. */
+class Lease {
+  inflight = 0
+  released = false
+  private drained: Array<() => void> = []
+
+  constructor(readonly kind: EngineKind, readonly dispatcher: Dispatcher) {}
+
+  /** Starts a request of this layer; returns the error when it could not start. */
+  submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
+    if (this.released) return new Error(`the ${this.kind} context was released`)
+    return this.track(handler, start)
+  }
+
+  /** Like `submit`, also while releasing (the close of a descriptor nobody will see). */
+  track(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
+    const error = this.dispatcher.submit((result) => {
+      this.inflight--
+      handler(result)
+      if (this.inflight === 0) this.wake()
+    }, start)
+    if (error === undefined) this.inflight++
+    return error
+  }
+
+  private wake(): void {
+    const drained = this.drained
+    this.drained = []
+    for (const resume of drained) resume()
+  }
+
+  /** Completes when every request of this layer has completed (interrupted ones included). */
+  readonly drain: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.inflight === 0) return resume(Effect.void)
+    this.drained.push(() => resume(Effect.void))
+  })
+}
+
+const acquire = (kind: EngineKind): Effect.Effect<Lease, AioError.BackendUnavailableError> =>
+  Effect.suspend(() => {
+    let dispatcher = dispatchers[kind]
+    if (dispatcher === undefined) {
+      const status = probeEngine(kind)
+      const loaded = load()
+      if (!status.usable || !("binding" in loaded)) {
+        return Effect.fail(
+          new AioError.BackendUnavailableError({ backend: kind, reason: status.reason ?? "the addon is not built" })
+        )
+      }
+      try {
+        const { Engine } = loaded.binding
+        dispatcher = new Dispatcher((onComplete) => new Engine(kind, ENTRIES[kind], onComplete))
+      } catch (error) {
+        return Effect.fail(
+          new AioError.BackendUnavailableError({
+            backend: kind,
+            reason: error instanceof Error ? error.message : String(error)
+          })
+        )
+      }
+      dispatchers[kind] = dispatcher
+    }
+    dispatcher.leases++
+    return Effect.succeed(new Lease(kind, dispatcher))
+  })
+
+const release = (lease: Lease): Effect.Effect<void> =>
+  Effect.zipRight(
+    Effect.suspend(() => {
+      lease.released = true // new requests now fail; the closes of orphaned opens still go through
+      return lease.drain
+    }),
+    Effect.sync(() => {
+      const dispatcher = lease.dispatcher
+      // Every layer drained its own requests, so nothing is in flight when the last one goes.
+      if (--dispatcher.leases === 0) {
+        if (dispatchers[lease.kind] === dispatcher) delete dispatchers[lease.kind]
+        dispatcher.engine.destroy()
+      }
+    })
+  )
+
+const SYSCALLS = {
+  open: "open",
+  close: "close",
+  read: "pread",
+  write: "pwrite",
+  fsync: "fsync",
+  fdatasync: "fdatasync",
+  size: "fstat",
+  truncate: "ftruncate"
+} as const
+
+type Method = keyof typeof SYSCALLS
+
+/**
+ * A buffer for a read, not zero-filled (the read overwrites it) and never from Node's shared pool,
+ * so its `.buffer` holds nothing else.
+ */
+const allocateUnsafe = (size: number): Uint8Array => {
+  const buffer = Buffer.allocUnsafeSlow(size)
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size)
+}
+
+const operations = (lease: Lease, { run }: AioContext.InFlightLimit): AioContext.Operations => {
+  /**
+   * One request, bounded by the in-flight limit, which is held until the engine reports the end
+   * even when the fiber was interrupted meanwhile: an interrupted fiber resumes at once, while the
+   * request stays registered (and its buffer pinned by the engine) until its completion arrives.
+   */
+  const request = (
+    method: Method,
+    pathOrDescriptor: string | number,
+    start: (engine: Engine, id: number) => void,
+    onResult: (result: number) => boolean = () => true
+  ): Effect.Effect<number, PlatformError.PlatformError> =>
+    run<number, PlatformError.PlatformError>((done) => {
+      const error = lease.submit((result) => {
+        if (!onResult(result)) return done(Effect.interrupt)
+        done(
+          result < 0
+            ? Effect.fail(AioError.fromErrno(-result, { method, syscall: SYSCALLS[method], pathOrDescriptor }))
+            : Effect.succeed(result)
+        )
+      }, start)
+      if (error !== undefined) {
+        done(Effect.fail(AioError.badArgument(method, error instanceof Error ? error.message : String(error))))
+      }
+    })
+
+  /**
+   * An open whose fiber was interrupted before its completion arrived: nobody will see the
+   * descriptor, so it is closed (within this layer, so release waits for that close too).
+   */
+  const open = (path: string, flags: number, mode: number): Effect.Effect<number, PlatformError.PlatformError> =>
+    Effect.suspend(() => {
+      let interrupted = false
+      return request("open", path, (engine, id) => engine.open(id, path, flags, mode), (fd) => {
+        if (!interrupted) return true
+        // An error here means the engine is gone, and its teardown closed what it could.
+        if (fd >= 0) lease.track(() => {}, (engine, id) => engine.close(id, fd))
+        return false
+      }).pipe(Effect.onInterrupt(() =>
+        Effect.sync(() => {
+          interrupted = true
+        })
+      ))
+    })
+
+  const unit = (effect: Effect.Effect<number, PlatformError.PlatformError>) => Effect.asVoid(effect)
+
+  return {
+    open,
+    close: (fd) => unit(request("close", fd, (engine, id) => engine.close(id, fd))),
+    read: (fd, buffer, position) => request("read", fd, (engine, id) => engine.read(id, fd, buffer, position)),
+    write: (fd, buffer, position) => request("write", fd, (engine, id) => engine.write(id, fd, buffer, position)),
+    fsync: (fd) => unit(request("fsync", fd, (engine, id) => engine.fsync(id, fd))),
+    fdatasync: (fd) => unit(request("fdatasync", fd, (engine, id) => engine.fdatasync(id, fd))),
+    size: (fd) => request("size", fd, (engine, id) => engine.size(id, fd)),
+    truncate: (fd, length) => unit(request("truncate", fd, (engine, id) => engine.truncate(id, fd, length)))
+  }
+}
+
+/** @internal */
+export const layer = (
+  kind: EngineKind,
+  options: AioContext.Options = {}
+): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument | AioError.BackendUnavailableError> =>
+  Layer.scoped(
+    AioContext.AioContext,
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(options.maxRequests)
+      const lease = yield* Effect.acquireRelease(acquire(kind), release)
+      return {
+        backend: kind,
+        maxRequests: limit.maxRequests,
+        allocate: allocateUnsafe,
+        ...operations(lease, limit)
+      }
+    })
+  )

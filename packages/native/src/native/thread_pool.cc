@@ -1,0 +1,124 @@
+#include "thread_pool.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace aiofile {
+
+ThreadPool::ThreadPool(int eventfd, unsigned max_threads) : eventfd_(eventfd), max_threads_(max_threads) {}
+
+ThreadPool::~ThreadPool() { Shutdown(); }
+
+void ThreadPool::Post(Op* op) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  outstanding_++;
+  queue_.push_back(op);
+  if (idle_ == 0 && threads_.size() < max_threads_) {
+    try {
+      threads_.emplace_back([this] { Run(); });
+    } catch (const std::system_error&) {
+      // No thread could be started: if none exists the op can never run, so it fails now (the
+      // result still travels through the eventfd, never synchronously to the caller).
+      if (threads_.empty()) {
+        queue_.pop_back();
+        lock.unlock();
+        Complete(op, -EAGAIN);
+        return;
+      }
+    }
+  }
+  wake_.notify_one();
+}
+
+void ThreadPool::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    while (queue_.empty() && !stop_) {
+      idle_++;
+      wake_.wait(lock);
+      idle_--;
+    }
+    if (queue_.empty()) return;  // stopping, and nothing left to do
+    Op* op = queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    int64_t res = Execute(op);
+    Complete(op, res);
+    lock.lock();
+  }
+}
+
+void ThreadPool::Complete(Op* op, int64_t res) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_.push_back(Completion{op, res, false});
+  }
+  // eventfd(2): a write adds to the counter and makes the descriptor readable; EAGAIN only when
+  // the counter would overflow, in which case it is readable already.
+  uint64_t one = 1;
+  ssize_t ignored = write(eventfd_, &one, sizeof one);
+  (void)ignored;
+}
+
+void ThreadPool::Drain(std::vector<Completion>& out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  outstanding_ -= done_.size();
+  out.insert(out.end(), done_.begin(), done_.end());
+  done_.clear();
+}
+
+size_t ThreadPool::Outstanding() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return outstanding_;
+}
+
+void ThreadPool::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+int64_t ThreadPool::Execute(Op* op) {
+  ssize_t r = 0;
+  switch (op->kind) {
+    case OpKind::Read:
+      r = pread(op->fd, op->data + op->done, op->chunk, static_cast<off_t>(op->position + op->done));
+      break;
+    case OpKind::Write:
+      r = pwrite(op->fd, op->data + op->done, op->chunk, static_cast<off_t>(op->position + op->done));
+      break;
+    case OpKind::Fsync:
+      r = fsync(op->fd);
+      break;
+    case OpKind::Fdatasync:
+      r = fdatasync(op->fd);
+      break;
+    case OpKind::Open:
+      r = open(op->path.c_str(), op->flags | O_CLOEXEC, op->mode);
+      break;
+    case OpKind::Close:
+      // close(2): the descriptor is released even when close reports an error; never retry.
+      r = close(op->fd);
+      break;
+    case OpKind::Size: {
+      struct stat st;
+      r = fstat(op->fd, &st);
+      if (r == 0) return static_cast<int64_t>(st.st_size);
+      break;
+    }
+    case OpKind::Truncate:
+      r = ftruncate(op->fd, static_cast<off_t>(op->length));
+      break;
+  }
+  return r < 0 ? -static_cast<int64_t>(errno) : static_cast<int64_t>(r);
+}
+
+}  // namespace aiofile

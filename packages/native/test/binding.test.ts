@@ -1,0 +1,313 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll } from "vitest"
+import { ending, lines, runEngineChild } from "./helpers.js"
+
+const directory = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-binding-"))
+const file = path.join(directory, "data.bin")
+fs.writeFileSync(file, Buffer.alloc(1 << 20, 7))
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+const FILE = JSON.stringify(file)
+
+/** A child that must end normally (a JS error inside is fine; a signal or a crash is not). */
+const survives = (kind: "io_uring" | "linux-aio", body: string) => {
+  const result = runEngineChild(kind, body)
+  expect(result.signal, ending(result)).toBeNull()
+  expect(result.status, ending(result)).toBe(0)
+  expect(result.stdout, ending(result)).toContain("DONE")
+  return lines(result)
+}
+
+for (const kind of ["io_uring", "linux-aio"] as const) {
+  describe(`binding: ${kind}`, () => {
+    it("wrong types throw TypeError", () => {
+      const out = survives(
+        kind,
+        `
+const fd = fs.openSync(${FILE}, "r")
+const buf = new Uint8Array(16)
+outcome("noArgs", () => engine.read())
+outcome("idString", () => engine.read("1", fd, buf, 0))
+outcome("fdString", () => engine.read(1, String(fd), buf, 0))
+outcome("bufString", () => engine.read(1, fd, "buffer", 0))
+outcome("bufObject", () => engine.read(1, fd, { length: 4 }, 0))
+outcome("bufArrayBuffer", () => engine.read(1, fd, new ArrayBuffer(4), 0))
+outcome("positionString", () => engine.read(1, fd, buf, "0"))
+outcome("positionBigInt", () => engine.write(1, fd, buf, 0n))
+outcome("pathNumber", () => engine.open(1, 42, 0, 0))
+outcome("flagsString", () => engine.open(1, "/tmp", "r", 0))
+outcome("pathNul", () => engine.open(1, "/tmp/a\\0b", 0, 0))
+outcome("lengthNull", () => engine.truncate(1, fd, null))
+outcome("ctorNoArgs", () => new binding.Engine())
+outcome("ctorKind", () => new binding.Engine("fast", 8, () => {}))
+outcome("ctorCallback", () => new binding.Engine(kind, 8, 5))
+outcome("probeKind", () => binding.probe(17))
+`
+      )
+      for (
+        const label of [
+          "noArgs",
+          "idString",
+          "fdString",
+          "bufString",
+          "bufObject",
+          "bufArrayBuffer",
+          "positionString",
+          "positionBigInt",
+          "pathNumber",
+          "flagsString",
+          "pathNul",
+          "lengthNull",
+          "ctorNoArgs",
+          "ctorKind",
+          "ctorCallback",
+          "probeKind"
+        ]
+      ) expect(out.get(label), label).toBe("TypeError")
+    })
+
+    it("NaN, negative, fractional and huge numbers throw RangeError", () => {
+      const out = survives(
+        kind,
+        `
+const fd = fs.openSync(${FILE}, "r")
+const buf = new Uint8Array(16)
+outcome("idNaN", () => engine.read(NaN, fd, buf, 0))
+outcome("fdNaN", () => engine.read(1, NaN, buf, 0))
+outcome("fdNegative", () => engine.read(1, -1, buf, 0))
+outcome("fdHuge", () => engine.read(1, 2 ** 31, buf, 0))
+outcome("fdFraction", () => engine.read(1, fd + 0.5, buf, 0))
+outcome("positionNaN", () => engine.read(1, fd, buf, NaN))
+outcome("positionNegative", () => engine.read(1, fd, buf, -1))
+outcome("positionInfinity", () => engine.read(1, fd, buf, Infinity))
+outcome("positionHuge", () => engine.read(1, fd, buf, 2 ** 64))
+outcome("positionUnsafe", () => engine.read(1, fd, buf, 2 ** 53))
+outcome("lengthPastBuffer", () => engine.read(1, fd, buf, 0, 17))
+outcome("lengthNegative", () => engine.write(1, fd, buf, 0, -1))
+outcome("truncateNegative", () => engine.truncate(1, fd, -5))
+outcome("truncateNaN", () => engine.truncate(1, fd, NaN))
+outcome("modeHuge", () => engine.open(1, "/tmp/x", 0, 1e9))
+outcome("entriesNaN", () => new binding.Engine(kind, NaN, () => {}))
+outcome("entriesZero", () => new binding.Engine(kind, 0, () => {}))
+console.log("pending", engine.pending)
+`
+      )
+      for (const [label, value] of out) {
+        if (label !== "DONE" && label !== "pending") expect(value, label).toBe("RangeError")
+      }
+      expect(out.get("pending")).toBe("0")
+      expect(out.size).toBe(19)
+    })
+
+    it("the largest safe offset, zero lengths and sub-views complete with results", () => {
+      const out = survives(
+        kind,
+        `
+const fd = fs.openSync(${FILE}, "r+")
+console.log("maxSafe", await call("read", fd, new Uint8Array(16), Number.MAX_SAFE_INTEGER) < 0 ? "error" : "ok")
+console.log("zeroRead", await call("read", fd, new Uint8Array(0), 0))
+console.log("zeroWrite", await call("write", fd, new Uint8Array(0), 0))
+console.log("zeroOfView", await call("read", fd, new Uint8Array(8), 0, 0))
+const backing = new Uint8Array(64)
+const view = backing.subarray(8, 24)
+console.log("subview", await call("read", fd, view, 0), backing[7], backing[8], backing[23], backing[24])
+const dv = new DataView(new ArrayBuffer(32), 4, 8)
+console.log("dataview", await call("read", fd, dv, 0))
+const words = new Float64Array(4)
+console.log("float64", await call("read", fd, words, 0))
+console.log("pastEnd", await call("read", fd, new Uint8Array(16), 10 * (1 << 20)))
+`
+      )
+      expect(out.get("maxSafe")).toBeDefined()
+      expect(out.get("zeroRead")).toBe("0")
+      expect(out.get("zeroWrite")).toBe("0")
+      expect(out.get("zeroOfView")).toBe("0")
+      expect(out.get("subview")).toBe("16 0 7 7 0")
+      expect(out.get("dataview")).toBe("8")
+      expect(out.get("float64")).toBe("32")
+      expect(out.get("pastEnd")).toBe("0")
+    })
+
+    it("detached and SharedArrayBuffer-backed views", () => {
+      const out = survives(
+        kind,
+        `
+const fd = fs.openSync(${FILE}, "r")
+const buffer = new ArrayBuffer(16)
+const view = new Uint8Array(buffer)
+structuredClone(buffer, { transfer: [buffer] })
+outcome("detached", () => engine.read(1, fd, view, 0))
+const dv = new DataView(new ArrayBuffer(8))
+structuredClone(dv.buffer, { transfer: [dv.buffer] })
+outcome("detachedDataView", () => engine.read(1, fd, dv, 0))
+const shared = new Uint8Array(new SharedArrayBuffer(4096))
+const result = await call("read", fd, shared, 0)
+console.log("shared", typeof result === "number" ? result + " " + shared[4095] : result)
+`
+      )
+      expect(out.get("detached")).toBe("TypeError")
+      expect(out.get("detachedDataView")).toBe("TypeError")
+      expect(["4096 7", "TypeError"]).toContain(out.get("shared"))
+    })
+
+    it("closed, reused and doubly closed descriptors give errno results", () => {
+      const out = survives(
+        kind,
+        `
+const a = await call("open", ${FILE}, 0, 0)
+console.log("openA", a >= 0)
+console.log("closeA", await call("close", a))
+console.log("readClosed", await call("read", a, new Uint8Array(4), 0))
+console.log("closeAgain", await call("close", a))
+const b = await call("open", ${FILE}, 0, 0)
+console.log("reused", b === a, await call("read", b, new Uint8Array(4), 0))
+console.log("sizeB", await call("size", b))
+console.log("closeB", await call("close", b))
+console.log("fsyncClosed", await call("fsync", b))
+console.log("sizeClosed", await call("size", b))
+console.log("truncateClosed", await call("truncate", b, 0))
+console.log("missing", await call("open", "/nonexistent/dir/file", 0, 0))
+console.log("cloexec", (parseInt(fs.readFileSync("/proc/self/fdinfo/" + (await call("open", ${FILE}, 0, 0)), "utf8").match(/flags:\\s+(\\d+)/)[1], 8) & 0o2000000) !== 0)
+`
+      )
+      expect(out.get("openA")).toBe("true")
+      expect(out.get("closeA")).toBe("0")
+      expect(out.get("readClosed")).toBe("-9")
+      expect(out.get("closeAgain")).toBe("-9")
+      expect(out.get("reused")).toBe("true 4")
+      expect(out.get("sizeB")).toBe(String(1 << 20))
+      expect(out.get("closeB")).toBe("0")
+      expect(out.get("fsyncClosed")).toBe("-9")
+      expect(out.get("sizeClosed")).toBe("-9")
+      expect(out.get("truncateClosed")).toBe("-9")
+      expect(out.get("missing")).toBe("-2")
+      expect(out.get("cloexec")).toBe("true")
+    })
+
+    it("operations after destroy throw; destroy with requests in flight waits for them", () => {
+      const out = survives(
+        kind,
+        `
+const fd = fs.openSync(${FILE}, "r")
+const big = new Uint8Array(1 << 20)
+for (let i = 0; i < 40; i++) engine.read(1000 + i, fd, big, 0)
+engine.open(2000, ${FILE}, 0, 0)
+console.log("pendingBefore", engine.pending)
+engine.destroy()
+console.log("pendingAfter", engine.pending, engine.info)
+engine.destroy()
+outcome("readAfter", () => engine.read(1, fd, big, 0))
+outcome("closeAfter", () => engine.close(1, fd))
+outcome("openAfter", () => engine.open(1, ${FILE}, 0, 0))
+await new Promise((resolve) => setTimeout(resolve, 50))
+`
+      )
+      expect(out.get("pendingBefore")).toBe("41")
+      expect(out.get("pendingAfter")).toBe("0 null")
+      expect(out.get("readAfter")).toBe("Error")
+      expect(out.get("closeAfter")).toBe("Error")
+      expect(out.get("openAfter")).toBe("Error")
+    })
+
+    it("a throwing completion callback is an uncaught exception, not a crash", () => {
+      const out = survives(
+        kind,
+        `
+process.on("uncaughtException", (error) => console.log("uncaught", error.message))
+const fd = fs.openSync(${FILE}, "r")
+const throwing = new binding.Engine(kind, 8, () => { throw new Error("boom") })
+throwing.read(1, fd, new Uint8Array(8), 0)
+await new Promise((resolve) => setTimeout(resolve, 100))
+throwing.read(2, fd, new Uint8Array(8), 0)
+await new Promise((resolve) => setTimeout(resolve, 100))
+throwing.destroy()
+`
+      )
+      expect(out.get("uncaught")).toBe("boom")
+    })
+
+    it("an idle engine lets the process exit; a pending one keeps it alive until done", () => {
+      const idle = runEngineChild(kind, "")
+      expect(idle.status, ending(idle)).toBe(0)
+      const pending = runEngineChild(
+        kind,
+        `engine.read(1, fs.openSync(${FILE}, "r"), new Uint8Array(8), 0); handlers.set(1, (r) => console.log("late", r))`
+      )
+      expect(pending.status, ending(pending)).toBe(0)
+      expect(lines(pending).get("late")).toBe("8")
+    })
+
+    it("process.exit with requests in flight ends the process normally", () => {
+      const result = runEngineChild(
+        kind,
+        `
+const fd = fs.openSync(${FILE}, "r")
+for (let i = 0; i < 16; i++) engine.read(100 + i, fd, new Uint8Array(1 << 20), 0)
+engine.open(200, ${FILE}, 0, 0)
+console.log("exiting")
+process.exit(0)
+`
+      )
+      expect(result.signal, ending(result)).toBeNull()
+      expect(result.status, ending(result)).toBe(0)
+      expect(result.stdout).toContain("exiting")
+    })
+
+    it("a large cached read leaves the event loop free while it runs", () => {
+      const out = survives(
+        kind,
+        `
+const big = ${JSON.stringify(path.join(directory, "big.bin"))}
+fs.writeFileSync(big, Buffer.alloc(64 << 20, 1))
+const fd = fs.openSync(big, "r")
+const buffer = new Uint8Array(64 << 20)
+await call("read", fd, buffer, 0) // warm the page cache
+let immediates = 0
+let running = true
+const tick = () => { immediates++; if (running) setImmediate(tick) }
+setImmediate(tick)
+const result = await call("read", fd, buffer, 0)
+running = false
+console.log("read", result)
+console.log("loopRan", immediates > 0)
+`
+      )
+      expect(out.get("read")).toBe(String(64 << 20))
+      if (kind === "io_uring") expect(out.get("loopRan")).toBe("true")
+    })
+
+    it("each worker thread gets its own engine, torn down when the worker ends with requests in flight", () => {
+      const out = survives(
+        kind,
+        `
+const { Worker } = require("node:worker_threads")
+const workerSource = \`
+const { parentPort, workerData } = require("node:worker_threads")
+const binding = require(workerData.addon)
+const engine = new binding.Engine(workerData.kind, 8, (batch) => parentPort.postMessage(Array.from(batch)))
+const fd = require("node:fs").openSync(workerData.file, "r")
+engine.read(1, fd, new Uint8Array(64), 0)
+for (let i = 0; i < 8; i++) engine.read(10 + i, fd, new Uint8Array(1 << 20), 0)
+if (workerData.keepAlive) setInterval(() => {}, 1000)
+parentPort.postMessage("started")
+\`
+const run = (terminate) => new Promise((resolve) => {
+  const worker = new Worker(workerSource, { eval: true, workerData: { addon, kind, file: ${FILE}, keepAlive: terminate } })
+  worker.on("message", (message) => {
+    if (message === "started" && terminate) worker.terminate()
+  })
+  worker.on("error", (error) => console.log("workerError", error.message))
+  worker.on("exit", (code) => resolve(code))
+})
+console.log("terminated", await run(true))
+console.log("finished", await run(false))
+`
+      )
+      expect(out.get("terminated")).toBe("1")
+      expect(out.get("finished")).toBe("0")
+    })
+  })
+}

@@ -1,0 +1,80 @@
+import * as AioContext from "@effect-aiofile/core/AioContext"
+import { NativeAioContext } from "@effect-aiofile/native"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll } from "vitest"
+
+const directory = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-interrupt-"))
+const big = path.join(directory, "big.bin")
+const SIZE = 128 << 20
+fs.writeFileSync(big, Buffer.alloc(SIZE, 3))
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+const openFds = () => fs.readdirSync("/proc/self/fd").length
+
+const layers = [["io_uring", NativeAioContext.layerUring], ["linux-aio", NativeAioContext.layerLinuxAio]] as const
+
+for (const [backend, layer] of layers) {
+  describe(`interruption: ${backend}`, () => {
+    it.effect("interrupting a large read returns at once; release drains it; no descriptor leaks", () =>
+      Effect.gen(function*() {
+        const before = openFds()
+        const buffer = new Uint8Array(SIZE)
+        const timings = yield* Effect.gen(function*() {
+          const context = yield* AioContext.AioContext
+          const fd = yield* context.open(big, 0, 0)
+          const fiber = yield* Effect.fork(context.read(fd, buffer, 0))
+          yield* Effect.yieldNow()
+          const start = performance.now()
+          const exit = yield* Fiber.interrupt(fiber)
+          const interrupt = performance.now() - start
+          expect(Exit.isInterrupted(exit)).toBe(true)
+          // The same request completes normally when not interrupted.
+          const read = yield* context.read(fd, buffer, 0)
+          expect(read).toBe(SIZE)
+          expect(buffer[SIZE - 1]).toBe(3)
+          yield* context.close(fd)
+          return { interrupt }
+        }).pipe(Effect.provide(layer()))
+        // Not a timing assertion: a bound far above any machine's noise, to catch a blocking wait.
+        expect(timings.interrupt).toBeLessThan(5_000)
+        expect(openFds()).toBe(before)
+      }))
+
+    it.effect("an open interrupted in flight closes its descriptor when it completes", () =>
+      Effect.gen(function*() {
+        const before = openFds()
+        yield* Effect.gen(function*() {
+          const context = yield* AioContext.AioContext
+          for (let i = 0; i < 50; i++) {
+            const fiber = yield* Effect.fork(context.open(big, 0, 0))
+            yield* Effect.yieldNow() // the request is written; its completion needs a loop turn
+            yield* Fiber.interrupt(fiber)
+          }
+        }).pipe(Effect.provide(layer()))
+        expect(openFds()).toBe(before)
+      }))
+
+    it.effect("many interrupted reads of a shared buffer, then release: everything drains", () =>
+      Effect.gen(function*() {
+        const before = openFds()
+        yield* Effect.gen(function*() {
+          const context = yield* AioContext.AioContext
+          const fd = yield* context.open(big, 0, 0)
+          const fibers = []
+          for (let i = 0; i < 600; i++) {
+            fibers.push(yield* Effect.fork(context.read(fd, new Uint8Array(4096 + i), (i * 65_537) % SIZE)))
+          }
+          yield* Effect.yieldNow()
+          yield* Fiber.interruptAll(fibers)
+          yield* context.close(fd)
+        }).pipe(Effect.provide(layer({ maxRequests: 1024 })))
+        expect(openFds()).toBe(before)
+      }))
+  })
+}

@@ -1,0 +1,84 @@
+import * as AioContext from "@effect-aiofile/core/AioContext"
+import { NativeAioContext } from "@effect-aiofile/native"
+import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll } from "vitest"
+
+const directory = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-layer-"))
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+const O_RDWR = 2
+const O_CREAT = 0o100
+
+const layers = [["io_uring", NativeAioContext.layerUring], ["linux-aio", NativeAioContext.layerLinuxAio]] as const
+
+for (const [backend, layer] of layers) {
+  describe(`layer: ${backend}`, () => {
+    it.effect("reports its backend and bound", () =>
+      Effect.gen(function*() {
+        const context = yield* AioContext.AioContext
+        expect(context.backend).toBe(backend)
+        expect(context.maxRequests).toBe(7)
+      }).pipe(Effect.provide(layer({ maxRequests: 7 }))))
+
+    it.effect("an operation after the layer was released is a BadArgument, not a crash", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const context = yield* Layer.buildWithScope(layer(), scope).pipe(
+          Effect.map((env) => Context.get(env, AioContext.AioContext))
+        )
+        yield* Scope.close(scope, Exit.void)
+        const error = yield* Effect.flip(context.size(0))
+        expect(error._tag).toBe("BadArgument")
+        expect(error.message).toMatch(/released/)
+      }))
+
+    it.effect("layers of one thread share the engine; releasing one leaves the other working", () =>
+      Effect.gen(function*() {
+        const file = path.join(directory, `${backend}-shared.bin`)
+        fs.writeFileSync(file, "shared")
+        const outer = yield* Scope.make()
+        const first = yield* Layer.buildWithScope(layer(), outer)
+        const second = yield* Effect.scoped(Effect.gen(function*() {
+          const inner = yield* Layer.build(layer())
+          return yield* Effect.provide(
+            Effect.flatMap(AioContext.AioContext, (context) => context.open(file, 0, 0)),
+            inner
+          )
+        }))
+        const size = yield* Effect.provide(
+          Effect.flatMap(
+            AioContext.AioContext,
+            (context) => Effect.zipLeft(context.size(second), context.close(second))
+          ),
+          first
+        )
+        expect(size).toBe(6)
+        yield* Scope.close(outer, Exit.void)
+      }))
+
+    it.effect("transfers above 64 MiB are split and come back as one result", () =>
+      Effect.gen(function*() {
+        const size = 72 << 20
+        const file = path.join(directory, `${backend}-large.bin`)
+        const data = new Uint8Array(size)
+        for (let i = 0; i < size; i += 4096) data[i] = (i >>> 12) & 0xff
+        const context = yield* AioContext.AioContext
+        const fd = yield* context.open(file, O_RDWR | O_CREAT, 0o644)
+        expect(yield* context.write(fd, data, 0)).toBe(size)
+        expect(yield* context.size(fd)).toBe(size)
+        const back = new Uint8Array(size + 100)
+        expect(yield* context.read(fd, back, 0)).toBe(size)
+        expect(Buffer.compare(back.subarray(0, size), data)).toBe(0)
+        yield* context.close(fd)
+        fs.rmSync(file)
+      }).pipe(Effect.provide(layer())))
+  })
+}
