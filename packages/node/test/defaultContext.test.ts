@@ -3,6 +3,7 @@ import { NodeAioContext } from "@effect-aiofile/node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -33,7 +34,50 @@ const withEnv = <A, E>(value: string | undefined, effect: Effect.Effect<A, E>) =
       })
   )
 
+const withForced = <A, E>(value: string, effect: Effect.Effect<A, E>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      process.env.AIOFILE_NATIVE_FORCE_UNAVAILABLE = value
+    }),
+    () => effect,
+    () => Effect.sync(() => delete process.env.AIOFILE_NATIVE_FORCE_UNAVAILABLE)
+  )
+
 describe("NodeAioContext.layer", () => {
+  it.effect("picks io_uring where the probe says it is usable", () =>
+    Effect.gen(function*() {
+      expect(yield* withEnv(undefined, backendOf())).toEqual(Exit.succeed("io_uring"))
+      expect(yield* withEnv("linux-aio", backendOf())).toEqual(Exit.succeed("linux-aio"))
+    }))
+
+  it.effect("falls back to the thread pool where io_uring is not usable, and says why once", () =>
+    Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push(String(message))
+      })
+      const twice = Effect.zip(backendOf(), backendOf()).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+      const [first, second] = yield* withForced("io_uring:EPERM", withEnv(undefined, twice))
+      expect(first).toEqual(Exit.succeed("thread"))
+      expect(second).toEqual(Exit.succeed("thread"))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain("EPERM")
+    }))
+
+  it.effect("a backend asked for by name that cannot run is a BackendUnavailableError with the reason", () =>
+    Effect.gen(function*() {
+      const exit = yield* withForced("io_uring:disabled=2", withEnv("io_uring", backendOf()))
+      expect(exit).toMatchObject({
+        _tag: "Failure",
+        cause: { _tag: "Fail", error: { _tag: "BackendUnavailableError", backend: "io_uring" } }
+      })
+      expect(String(Exit.isFailure(exit) && exit.cause)).toContain("io_uring_disabled")
+      const noAddon = yield* withForced("addon", backendOf({ backend: "linux-aio" }))
+      expect(String(Exit.isFailure(noAddon) && noAddon.cause)).toContain("not built")
+    }))
+
   it.effect("honours AIOFILE_BACKEND", () =>
     Effect.gen(function*() {
       expect(yield* withEnv("thread", backendOf())).toEqual(Exit.succeed("thread"))
@@ -80,7 +124,7 @@ describe("the demo", () => {
     const result = spawnSync(process.execPath, [demo], { encoding: "utf8", timeout: 30_000 })
     expect(result.stderr).toBe("")
     expect(result.status).toBe(0)
-    expect(result.stdout).toMatch(/backend (thread|io_uring|linux-aio)/)
+    expect(result.stdout).toContain("backend io_uring")
     expect(result.stdout).toContain("read(-1, 0)    -> 280 chars, the whole file: true")
     expect(result.stdout).toContain(`the file holds "Hello, World!"`)
     expect(result.stdout).toContain("Wrote 5 bytes")

@@ -5,6 +5,7 @@
  */
 import type { AioContext } from "@effect-aiofile/core"
 import { AIOFile } from "@effect-aiofile/core"
+import { NativeAioContext, NativeEngine } from "@effect-aiofile/native"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -173,6 +174,63 @@ const effectParticipant = (
   layer: () => Layer.Layer<AioContext.AioContext, unknown>,
   unavailable: () => Promise<string | undefined> = async () => undefined
 ): Participant => ({ name, description, unavailable, workloads: effectWorkloads(layer) })
+
+// ---------------------------------------------------------------------------------------------
+// the native engine's batch API, below Effect
+
+const rawReads = (config: Config, depth: number, size: number, sequential: boolean): Promise<Tally> =>
+  new Promise((resolve) => {
+    const binding = NativeEngine.load()!
+    const fd = fs.openSync(config.dataFile, "r")
+    const next = positions(config, depth, size, sequential)
+    const { check, into } = checker()
+    const { finish, tally } = startTally()
+    const deadline = performance.now() + config.seconds * 1000
+    // the raw API reads into buffers the caller owns: one per worker, reused
+    const buffers = Array.from({ length: depth }, () => Buffer.allocUnsafeSlow(size))
+    const started = new Float64Array(depth)
+    const position = new Float64Array(depth)
+    let running = depth
+    const submit = (w: number) => {
+      if (performance.now() >= deadline) {
+        if (--running === 0) {
+          setImmediate(() => {
+            engine.destroy()
+            fs.closeSync(fd)
+            resolve(into(finish()))
+          })
+        }
+        return
+      }
+      position[w] = next(w)
+      started[w] = performance.now()
+      engine.read(w, fd, buffers[w]!, position[w]!)
+    }
+    const engine = new binding.Engine("io_uring", 256, (batch) => {
+      const now = performance.now()
+      for (let i = 0; i < batch.length; i += 2) {
+        const w = batch[i]!
+        const n = batch[i + 1]!
+        tally.latencies.push((now - started[w]!) * 1000)
+        tally.ops++
+        tally.bytes += Math.max(0, n)
+        check(n < 0 ? new Uint8Array(0) : buffers[w]!.subarray(0, n), position[w]!)
+        submit(w)
+      }
+    })
+    for (let w = 0; w < depth; w++) submit(w)
+  })
+
+const nativeRaw: Participant = {
+  name: "native io_uring batch API (no Effect)",
+  description: "the addon's engine called directly: one request per call, results in batches",
+  unavailable: async () => NativeAioContext.probeUring().reason,
+  workloads: {
+    "read-4k-qd64": (config) => rawReads(config, 64, BLOCK, false),
+    "read-4k-qd1": (config) => rawReads(config, 1, BLOCK, false),
+    "read-1m-qd8": (config) => rawReads(config, 8, MiB, true)
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // node:fs
@@ -411,6 +469,19 @@ const cPsync: Participant = {
  * @since 0.1.0
  */
 export const participants: ReadonlyArray<Participant> = [
+  effectParticipant(
+    "effect-aiofile io_uring",
+    "AIOFile.readBytes/writeBytes on NativeAioContext.layerUring",
+    () => NativeAioContext.layerUring(),
+    async () => NativeAioContext.probeUring().reason
+  ),
+  effectParticipant(
+    "effect-aiofile linux-aio",
+    "AIOFile.readBytes/writeBytes on NativeAioContext.layerLinuxAio",
+    () => NativeAioContext.layerLinuxAio(),
+    async () => NativeAioContext.probeLinuxAio().reason
+  ),
+  nativeRaw,
   effectParticipant(
     "effect-aiofile thread",
     "AIOFile.readBytes/writeBytes on NodeAioContext.layerThreadPool",

@@ -1,5 +1,6 @@
 import * as AioContext from "@effect-aiofile/core/AioContext"
 import * as AioError from "@effect-aiofile/core/AioError"
+import { NativeAioContext } from "@effect-aiofile/native"
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -11,19 +12,32 @@ export const backendNames: ReadonlyArray<BackendName> = ["io_uring", "linux-aio"
 
 const isBackendName = (name: string): name is BackendName => (backendNames as ReadonlyArray<string>).includes(name)
 
-const nativeMissing = "the native addon (@effect-aiofile/native) is not part of this build yet"
+/** The fallback is explained once per process, not once per layer. */
+let fallbackExplained = false
+
+/** io_uring when the probe says it is usable here, else the thread pool, saying once why. */
+const best = (options: AioContext.Options) =>
+  Effect.suspend(() => {
+    const uring = NativeAioContext.probeUring()
+    if (uring.usable) return Effect.succeed(NativeAioContext.layerUring(options))
+    const explain = fallbackExplained
+      ? Effect.void
+      : Effect.logWarning(`effect-aiofile: io_uring is not usable here (${uring.reason}); using the thread pool`)
+    fallbackExplained = true
+    return Effect.as(explain, layerThreadPool(options))
+  })
 
 /** @internal */
 export const layer = (
   options: Options = {}
 ): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument | AioError.BackendUnavailableError> =>
   Layer.unwrapEffect(Effect.suspend((): Effect.Effect<
-    Layer.Layer<AioContext.AioContext, PlatformError.BadArgument>,
+    Layer.Layer<AioContext.AioContext, PlatformError.BadArgument | AioError.BackendUnavailableError>,
     PlatformError.BadArgument | AioError.BackendUnavailableError
   > => {
     const requested = options.backend ?? (process.env.AIOFILE_BACKEND || undefined)
     const contextOptions = { maxRequests: options.maxRequests }
-    if (requested === undefined) return Effect.succeed(layerThreadPool(contextOptions))
+    if (requested === undefined) return best(contextOptions)
     if (!isBackendName(requested)) {
       return Effect.fail(
         AioError.badArgument(
@@ -40,7 +54,8 @@ export const layer = (
       case "memory":
         return Effect.succeed(AioContext.layerMemory(contextOptions))
       case "io_uring":
+        return Effect.succeed(NativeAioContext.layerUring(contextOptions))
       case "linux-aio":
-        return Effect.fail(new AioError.BackendUnavailableError({ backend: requested, reason: nativeMissing }))
+        return Effect.succeed(NativeAioContext.layerLinuxAio(contextOptions))
     }
   }))
