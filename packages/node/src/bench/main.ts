@@ -117,7 +117,7 @@ const main = async () => {
   const command = `pnpm bench ${process.argv.slice(2).join(" ")}`.trim()
   const table = rows(results)
   fs.mkdirSync(out, { recursive: true })
-  const report = markdown(table, machine, command)
+  const report = markdown(table, machine, command, chosen)
   fs.writeFileSync(path.join(out, "latest.md"), report)
   fs.writeFileSync(path.join(out, "latest.json"), JSON.stringify({ machine, command, rows: table, results }, null, 2))
   fs.writeFileSync(path.join(out, "latest.svg"), svg(table, machine))

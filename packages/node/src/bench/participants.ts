@@ -236,8 +236,9 @@ const nativeRaw: Participant = {
 // node:fs
 
 const nodeFileHandle: Participant = {
-  name: "node FileHandle",
-  description: "node:fs/promises FileHandle.read/write (the baseline)",
+  name: "node:fs",
+  description:
+    "node:fs/promises FileHandle.read/write/datasync; fs.createReadStream for the stream; readline over fs.createReadStream for lines",
   unavailable: async () => undefined,
   workloads: {
     "read-4k-qd64": (config) => fileHandleReads(config, 64, BLOCK, false),
@@ -330,7 +331,7 @@ const callbackReads = async (config: Config, depth: number, size: number, sequen
 }
 
 const nodeCallback: Participant = {
-  name: "node fs.read (callback)",
+  name: "node:fs callbacks",
   description: "node:fs callback fs.read/fs.write",
   unavailable: async () => undefined,
   workloads: {

@@ -133,7 +133,12 @@ const ratioText = (s: Spread) => `**${s.median.toFixed(2)}x** (${s.min.toFixed(2
  *
  * @since 0.1.0
  */
-export const markdown = (all: ReadonlyArray<Row>, machine: string, command: string): string => {
+export const markdown = (
+  all: ReadonlyArray<Row>,
+  machine: string,
+  command: string,
+  legend: ReadonlyArray<{ readonly name: string; readonly description: string }>
+): string => {
   const lines = [
     `Machine: ${machine}`,
     "",
@@ -141,6 +146,8 @@ export const markdown = (all: ReadonlyArray<Row>, machine: string, command: stri
     "operations per second (bytes per second for streams) over the baseline's in the same repetition (one child process per repetition",
     "and participant, participants interleaved). Latencies in microseconds; CPU in cores (process CPU time",
     "over wall time).",
+    "",
+    ...legend.map(({ description, name }) => `- **${name}**: ${description}`),
     ""
   ]
   for (const { id, title } of workloads) {
