@@ -266,14 +266,25 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   /** Reads until `buffer` is full or the end of the file; returns the bytes read. */
   private fill(fd: number, buffer: Uint8Array, offset: number): Effect.Effect<number, PlatformError.PlatformError> {
     if (buffer.length === 0) return Effect.succeed(0)
-    const loop = (filled: number): Effect.Effect<number, PlatformError.PlatformError> =>
-      Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
-        const total = filled + n
-        // 0 is the end of the file; a short count near the end is followed by one more read that
-        // returns 0, which also covers the kernel's 2 GiB cap on one transfer.
-        return n === 0 || total === buffer.length ? Effect.succeed(total) : loop(total)
-      })
-    return loop(0)
+    // the usual case is one read that fills the buffer: no loop is built for it
+    return Effect.flatMap(
+      this.context.read(fd, buffer, offset),
+      (n) => n === 0 || n === buffer.length ? Effect.succeed(n) : this.fillFrom(fd, buffer, offset, n)
+    )
+  }
+
+  /** Continues a read that came back short: 0 is the end of the file; a short count near the end is
+   * followed by one more read that returns 0, which also covers the kernel's 2 GiB cap on one call. */
+  private fillFrom(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    filled: number
+  ): Effect.Effect<number, PlatformError.PlatformError> {
+    return Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
+      const total = filled + n
+      return n === 0 || total === buffer.length ? Effect.succeed(total) : this.fillFrom(fd, buffer, offset, total)
+    })
   }
 
   /** Reads until `length` bytes or the end of the file; returns what it got. */
