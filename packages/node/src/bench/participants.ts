@@ -168,6 +168,38 @@ const effectWorkloads = (
   }
 }
 
+/**
+ * The read workloads through `AIOFile.readInto`: each worker reads into its own buffer again and
+ * again, so no buffer is allocated per read (what `readBytes` must do).
+ */
+const readIntoWorkloads = (
+  layer: () => Layer.Layer<AioContext.AioContext, unknown>
+): Participant["workloads"] => {
+  const reads = (config: Config, depth: number, size: number, sequential: boolean) =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function*() {
+        const file = yield* AIOFile.open(config.dataFile, "rb")
+        const next = positions(config, depth, size, sequential)
+        const { check, into } = checker()
+        const buffers = Array.from({ length: depth }, () => new Uint8Array(size))
+        const tally = yield* driveEffect(depth, config.seconds, (w) => {
+          const position = next(w)
+          const buffer = buffers[w]!
+          return Effect.map(file.readInto(buffer, position), (n) => {
+            check(buffer.subarray(0, n), position)
+            return n
+          })
+        })
+        return into(tally)
+      })).pipe(Effect.provide(layer()))
+    )
+  return {
+    "read-4k-qd64": (config) => reads(config, 64, BLOCK, false),
+    "read-4k-qd1": (config) => reads(config, 1, BLOCK, false),
+    "read-1m-qd8": (config) => reads(config, 8, MiB, true)
+  }
+}
+
 const effectParticipant = (
   name: string,
   description: string,
@@ -482,6 +514,12 @@ export const participants: ReadonlyArray<Participant> = [
     () => NativeAioContext.layerLinuxAio(),
     async () => NativeAioContext.probeLinuxAio().reason
   ),
+  {
+    name: "effect-aiofile io_uring, readInto",
+    description: "AIOFile.readInto (a buffer reused per worker) on NativeAioContext.layerUring",
+    unavailable: async () => NativeAioContext.probeUring().reason,
+    workloads: readIntoWorkloads(() => NativeAioContext.layerUring())
+  },
   nativeRaw,
   effectParticipant(
     "effect-aiofile thread",
