@@ -254,11 +254,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
-    const invalid = (buffer instanceof Uint8Array
-      ? undefined
-      : badArgument("readInto", `buffer must be a Uint8Array, got ${describeValue(buffer)}`)) ??
-      checkPosition("readInto", "offset", offset) ??
-      (this.mode.readable ? undefined : this.notReadable("readInto"))
+    const invalid = this.checkTransfer("readInto", buffer, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
     return this.withFd("readInto", (fd) => this.fill(fd, buffer, offset))
   }
@@ -316,11 +312,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   writeBytes(data: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
-    const invalid = (data instanceof Uint8Array
-      ? undefined
-      : badArgument("writeBytes", `data must be a Uint8Array, got ${describeValue(data)}`)) ??
-      checkPosition("writeBytes", "offset", offset) ??
-      (this.mode.writable ? undefined : this.notWritable("writeBytes"))
+    const invalid = this.checkTransfer("writeBytes", data, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
     return this.withFd("writeBytes", (fd) => {
       if (data.length === 0) return Effect.succeed(0)
@@ -379,6 +371,26 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         pathOrDescriptor: this.name,
         description: why
       }))
+  }
+
+  /** The arguments of a transfer between a buffer and the file, and the mode's direction. */
+  private checkTransfer(
+    method: "readInto" | "writeBytes",
+    buffer: unknown,
+    offset: unknown
+  ): PlatformError.BadArgument | undefined {
+    if (!(buffer instanceof Uint8Array)) {
+      return badArgument(
+        method,
+        `${method === "readInto" ? "buffer" : "data"} must be a Uint8Array, got ${describeValue(buffer)}`
+      )
+    }
+    return checkPosition(method, "offset", offset) ??
+      (method === "readInto"
+        ? this.mode.readable ? undefined : this.notReadable(method)
+        : this.mode.writable
+        ? undefined
+        : this.notWritable(method))
   }
 
   private notReadable(method: string) {

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url"
 import { dataFile, jsonlFile, warm, writeFile } from "./files.js"
 import { baselineOf, type Config, participants, type WorkloadId, workloads } from "./participants.js"
 import { markdown, rows, svg } from "./report.js"
-import type { WorkerResult } from "./worker.js"
+import { failedResult, type WorkerResult } from "./result.js"
 
 const MiB = 1024 * 1024
 
@@ -57,18 +57,8 @@ const runWorker = (participant: string, config: Config): Promise<Array<WorkerRes
         JSON.parse(line) as WorkerResult
       )
       if (code !== 0) {
-        results.push({
-          participant,
-          workload: chosenWorkloads[0]!,
-          ops: 0,
-          bytes: 0,
-          seconds: 0,
-          cpu: 0,
-          latency: null,
-          verified: 0,
-          failed: 0,
-          error: `worker exited with ${signal ?? code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`
-        })
+        const why = `worker exited with ${signal ?? code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`
+        results.push(failedResult(participant, chosenWorkloads[0]!, why))
       }
       resolve(results)
     })

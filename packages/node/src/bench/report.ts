@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { baselineOf, type WorkloadId, workloads } from "./participants.js"
-import type { WorkerResult } from "./worker.js"
+import type { WorkerResult } from "./result.js"
 
 /**
  * A spread of values over the repetitions.

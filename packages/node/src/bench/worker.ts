@@ -5,25 +5,7 @@
  * @since 0.1.0
  */
 import { type Config, participants, type WorkloadId } from "./participants.js"
-
-/**
- * What a worker prints for one workload.
- *
- * @since 0.1.0
- */
-export interface WorkerResult {
-  readonly participant: string
-  readonly workload: WorkloadId
-  readonly ops: number
-  readonly bytes: number
-  readonly seconds: number
-  /** Cores busy; null when not measured. */
-  readonly cpu: number | null
-  readonly latency: { readonly mean: number; readonly p50: number; readonly p99: number } | null
-  readonly verified: number
-  readonly failed: number
-  readonly error?: string
-}
+import { failedResult, type WorkerResult } from "./result.js"
 
 const percentile = (sorted: Float64Array, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
@@ -58,18 +40,7 @@ const main = async () => {
         failed: tally.failed
       }
     } catch (error) {
-      result = {
-        participant: name,
-        workload,
-        ops: 0,
-        bytes: 0,
-        seconds: 0,
-        cpu: 0,
-        latency: null,
-        verified: 0,
-        failed: 0,
-        error: String(error)
-      }
+      result = failedResult(name, workload, String(error))
     }
     process.stdout.write(JSON.stringify(result) + "\n")
   }
