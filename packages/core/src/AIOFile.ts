@@ -85,6 +85,18 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
    * read, fewer at the end of the file (0 past it). For loops that reuse their buffers.
    */
   readInto(buffer: Uint8Array, offset?: number): Effect.Effect<number, AioError>
+  /**
+   * Several reads as one operation: each `{ size, offset }` gives its bytes (short at the end of the
+   * file), in order. The backend submits them together and the fiber waits once, which is how to
+   * get many random reads through per read the least. Fails with the first error.
+   */
+  readBytesMany(
+    requests: Iterable<{ readonly size: number; readonly offset: number }>
+  ): Effect.Effect<Array<Uint8Array>, AioError>
+  /** Several `readInto` as one operation (see `readBytesMany`): returns the bytes read into each buffer. */
+  readIntoMany(
+    requests: Iterable<{ readonly buffer: Uint8Array; readonly offset: number }>
+  ): Effect.Effect<Array<number>, AioError>
   /** Writes a string (text mode) or bytes (binary mode) at `offset`; returns the bytes written. */
   write(data: A, offset?: number): Effect.Effect<number, AioError>
   /**

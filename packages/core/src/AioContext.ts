@@ -11,6 +11,7 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as internal from "./internal/aioContext.js"
 import * as memory from "./internal/memoryContext.js"
@@ -39,6 +40,16 @@ export interface Operations {
     buffer: Uint8Array,
     position: number
   ) => Effect.Effect<number, PlatformError.PlatformError>
+  /**
+   * Several reads on one descriptor as one operation: each fills its buffer from its position (or
+   * less at the end of the file); the results come back together, in order. A backend submits them
+   * together and resumes the caller once, which saves a fiber suspension per read. Fails with the
+   * first error when any read fails (after all have ended).
+   */
+  readonly readMany: (
+    fd: number,
+    requests: ReadonlyArray<ReadRequest>
+  ) => Effect.Effect<Array<number>, PlatformError.PlatformError>
   readonly write: (
     fd: number,
     buffer: Uint8Array,
@@ -49,6 +60,17 @@ export interface Operations {
   /** The file's size in bytes (fstat's `st_size`). */
   readonly size: (fd: number) => Effect.Effect<number, PlatformError.PlatformError>
   readonly truncate: (fd: number, length: number) => Effect.Effect<void, PlatformError.PlatformError>
+}
+
+/**
+ * One read of a `readMany` batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReadRequest {
+  readonly buffer: Uint8Array
+  readonly position: number
 }
 
 /**
@@ -91,13 +113,14 @@ export interface Options {
 /**
  * Makes a context from a backend's operations: every operation waits for one of `maxRequests`
  * permits, so no more than that many are in flight at once and none fails for lack of room.
+ * Without a `readMany` of the backend's own, a batch runs its reads concurrently.
  * Fails with `BadArgument` when `maxRequests` is not a positive safe integer.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: (
-  options: Operations & Options & {
+  options: Omit<Operations, "readMany"> & Partial<Pick<Operations, "readMany">> & Options & {
     readonly backend: string
     /** Default: a zero-filled `Uint8Array`. */
     readonly allocate?: ((size: number) => Uint8Array) | undefined
@@ -120,7 +143,15 @@ export interface InFlightLimit {
    * ends; `start` begins the operation and calls `done` with its result when it ends. Interrupting a
    * fiber whose operation is still queued removes it from the queue.
    */
-  readonly run: <A, E>(start: (done: (result: Effect.Effect<A, E>) => void) => void) => Effect.Effect<A, E>
+  readonly run: <A, E>(start: (done: (result: Exit.Exit<A, E>) => void) => void) => Effect.Effect<A, E>
+  /**
+   * Runs several operations as one: each is started as `run` would (queued beyond the bound), and
+   * the caller resumes once when all have ended, with their results in order, or with the first
+   * failure. Interrupting the caller drops the ones still queued.
+   */
+  readonly runAll: <A, E>(
+    starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>
+  ) => Effect.Effect<Array<A>, E>
 }
 
 /**

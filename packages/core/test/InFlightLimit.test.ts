@@ -1,6 +1,7 @@
 import { AioContext } from "@effect-aiofile/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 
 describe("AioContext.makeInFlightLimit", () => {
@@ -8,7 +9,7 @@ describe("AioContext.makeInFlightLimit", () => {
     Effect.gen(function*() {
       const limit = yield* AioContext.makeInFlightLimit(2)
       const started: Array<number> = []
-      const finish: Array<(result: Effect.Effect<number>) => void> = []
+      const finish: Array<(result: Exit.Exit<number>) => void> = []
       const fibers = yield* Effect.forEach([0, 1, 2, 3], (i) =>
         Effect.fork(limit.run<number, never>((done) => {
           started.push(i)
@@ -16,20 +17,20 @@ describe("AioContext.makeInFlightLimit", () => {
         })))
       yield* Effect.yieldNow()
       expect(started).toEqual([0, 1])
-      finish[1]!(Effect.succeed(10))
+      finish[1]!(Exit.succeed(10))
       expect(yield* Fiber.join(fibers[1]!)).toBe(10)
       expect(started).toEqual([0, 1, 2])
       // an operation still queued is dropped when its fiber is interrupted
       yield* Fiber.interrupt(fibers[3]!)
-      finish[0]!(Effect.succeed(0))
-      finish[2]!(Effect.succeed(2))
+      finish[0]!(Exit.succeed(0))
+      finish[2]!(Exit.succeed(2))
       expect(yield* Fiber.join(fibers[2]!)).toBe(2)
       expect(started).toEqual([0, 1, 2])
       // the permits all came back: two more start at once
       const more = yield* Effect.forEach([4, 5], (i) =>
         Effect.fork(limit.run<number, never>((done) => {
           started.push(i)
-          done(Effect.succeed(i))
+          done(Exit.succeed(i))
         })))
       expect(yield* Fiber.join(Fiber.zip(more[0]!, more[1]!))).toEqual([4, 5])
     }))
@@ -37,20 +38,44 @@ describe("AioContext.makeInFlightLimit", () => {
   it.effect("an interrupted operation keeps its permit until it really ends", () =>
     Effect.gen(function*() {
       const limit = yield* AioContext.makeInFlightLimit(1)
-      let finish: ((result: Effect.Effect<void>) => void) | undefined
+      let finish: ((result: Exit.Exit<void>) => void) | undefined
       const first = yield* Effect.fork(limit.run<void, never>((done) => (finish = done)))
       yield* Effect.yieldNow()
       yield* Fiber.interrupt(first)
       let secondStarted = false
       const second = yield* Effect.fork(limit.run<void, never>((done) => {
         secondStarted = true
-        done(Effect.void)
+        done(Exit.void)
       }))
       yield* Effect.yieldNow()
       expect(secondStarted).toBe(false)
-      finish!(Effect.void)
+      finish!(Exit.void)
       yield* Fiber.join(second)
       expect(secondStarted).toBe(true)
+    }))
+
+  it.effect("runAll starts a batch within the bound, resumes once with the results in order", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(2)
+      const finish: Array<(result: Exit.Exit<number, string>) => void> = []
+      const batch = yield* Effect.fork(limit.runAll<number, string>([0, 1, 2, 3].map((i) => (done) => {
+        finish[i] = done
+      })))
+      yield* Effect.yieldNow()
+      expect(finish.filter(Boolean)).toHaveLength(2)
+      finish[1]!(Exit.succeed(11))
+      finish[0]!(Exit.succeed(10))
+      expect(finish.filter(Boolean)).toHaveLength(4)
+      finish[3]!(Exit.succeed(13))
+      expect(batch.unsafePoll()).toBe(null)
+      finish[2]!(Exit.succeed(12))
+      expect(yield* Fiber.join(batch)).toEqual([10, 11, 12, 13])
+      const failing = yield* Effect.fork(limit.runAll<number, string>([
+        (done) => done(Exit.fail("first")),
+        (done) => done(Exit.succeed(1))
+      ]))
+      expect(yield* Effect.flip(Fiber.join(failing))).toBe("first")
+      expect(yield* limit.runAll([])).toEqual([])
     }))
 
   it.effect("refuses a bound that is not a positive integer", () =>

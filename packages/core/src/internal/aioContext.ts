@@ -1,5 +1,6 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { AioContextService, InFlightLimit, Operations, Options } from "../AioContext.js"
 import { badArgument } from "./aioError.js"
 
@@ -51,7 +52,7 @@ const boundEffects = (max: number) => {
 
 /** @internal */
 export const make = (
-  options: Operations & Options & {
+  options: Omit<Operations, "readMany"> & Partial<Pick<Operations, "readMany">> & Options & {
     readonly backend: string
     readonly allocate?: ((size: number) => Uint8Array) | undefined
   }
@@ -65,6 +66,12 @@ export const make = (
       open: (path, flags, mode) => permit(options.open(path, flags, mode)),
       close: (fd) => permit(options.close(fd)),
       read: (fd, buffer, position) => permit(options.read(fd, buffer, position)),
+      readMany: options.readMany === undefined
+        ? (fd, requests) =>
+          Effect.forEach(requests, ({ buffer, position }) => permit(options.read(fd, buffer, position)), {
+            concurrency: "unbounded"
+          })
+        : (fd, requests) => options.readMany!(fd, requests),
       write: (fd, buffer, position) => permit(options.write(fd, buffer, position)),
       fsync: (fd) => permit(options.fsync(fd)),
       fdatasync: (fd) => permit(options.fdatasync(fd)),
@@ -80,30 +87,55 @@ export const makeInFlightLimit = (
   Effect.map(validateMaxRequests(maxRequests), (max) => {
     let inFlight = 0
     const waiting: Array<() => void> = []
+    /** Hands the permit to the next waiting operation, or gives it back. */
     const release = () => {
       const next = waiting.shift()
       if (next === undefined) inFlight--
       else next()
     }
+    /** Starts `begin` now if a permit is free, else queues it; returns whether it was queued. */
+    const admit = (begin: () => void): boolean => {
+      if (inFlight < max) {
+        inFlight++
+        begin()
+        return false
+      }
+      waiting.push(begin)
+      return true
+    }
+    const unqueue = (begin: () => void) => {
+      const at = waiting.indexOf(begin)
+      if (at !== -1) waiting.splice(at, 1)
+    }
     return {
       maxRequests: max,
-      run: <A, E>(start: (done: (result: Effect.Effect<A, E>) => void) => void) =>
+      run: <A, E>(start: (done: (result: Exit.Exit<A, E>) => void) => void) =>
         Effect.async<A, E>((resume) => {
           const begin = () =>
             start((result) => {
               release()
               resume(result)
             })
-          if (inFlight < max) {
-            inFlight++
-            begin()
-            return
-          }
-          waiting.push(begin)
-          return Effect.sync(() => {
-            const at = waiting.indexOf(begin)
-            if (at !== -1) waiting.splice(at, 1)
+          if (admit(begin)) return Effect.sync(() => unqueue(begin))
+        }),
+      runAll: <A, E>(starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>) =>
+        Effect.async<Array<A>, E>((resume) => {
+          const results = new Array<A>(starts.length)
+          let remaining = starts.length
+          let failure: Exit.Exit<Array<A>, E> | undefined
+          if (remaining === 0) return resume(Exit.succeed(results))
+          const queued: Array<() => void> = []
+          starts.forEach((start, i) => {
+            const begin = () =>
+              start((result) => {
+                release()
+                if (Exit.isSuccess(result)) results[i] = result.value
+                else failure ??= Exit.failCause(result.cause)
+                if (--remaining === 0) resume(failure ?? Exit.succeed(results))
+              })
+            if (admit(begin)) queued.push(begin)
           })
+          if (queued.length > 0) return Effect.sync(() => queued.forEach(unqueue))
         })
     }
   })

@@ -259,6 +259,78 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     return this.withFd("readInto", (fd) => this.fill(fd, buffer, offset))
   }
 
+  readBytesMany(
+    requests: Iterable<{ readonly size: number; readonly offset: number }>
+  ): Effect.Effect<Array<Uint8Array>, AioError> {
+    const list = Array.from(requests ?? [])
+    const invalid = (this.mode.readable ? undefined : this.notReadable("readBytesMany")) ??
+      list.reduce<PlatformError.BadArgument | undefined>((found, request) =>
+        found ??
+          checkPosition("readBytesMany", "size", request?.size) ??
+          checkPosition("readBytesMany", "offset", request?.offset), undefined)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return this.withFd("readBytesMany", (fd) => {
+      // a huge size on a small file allocates what the file holds, as readBytes does
+      const sized = list.some((request) => request.size >= CLAMP_READ_SIZE)
+        ? Effect.map(
+          this.context.size(fd),
+          (fileSize) => list.map(({ offset, size }) => Math.max(0, Math.min(size, fileSize - offset)))
+        )
+        : Effect.succeed(list.map(({ size }) => size))
+      return Effect.flatMap(sized, (sizes) => {
+        let buffers: Array<Uint8Array>
+        try {
+          buffers = sizes.map((size) => this.context.allocate(size))
+        } catch {
+          return Effect.fail(badArgument("readBytesMany", `cannot allocate buffers of ${sizes.join(", ")} bytes`))
+        }
+        return Effect.map(
+          this.fillMany(fd, buffers, list.map(({ offset }) => offset)),
+          (counts) =>
+            counts.map((n, i) => {
+              const buffer = buffers[i]!
+              return n === buffer.length ? buffer : buffer.fill(0, n).subarray(0, n)
+            })
+        )
+      })
+    })
+  }
+
+  readIntoMany(
+    requests: Iterable<{ readonly buffer: Uint8Array; readonly offset: number }>
+  ): Effect.Effect<Array<number>, AioError> {
+    const list = Array.from(requests ?? [])
+    const invalid = list.reduce<PlatformError.BadArgument | undefined>(
+      (found, request) => found ?? this.checkTransfer("readInto", request?.buffer, request?.offset),
+      undefined
+    )
+    if (invalid !== undefined) return Effect.fail(invalid)
+    return this.withFd(
+      "readIntoMany",
+      (fd) => this.fillMany(fd, list.map(({ buffer }) => buffer), list.map(({ offset }) => offset))
+    )
+  }
+
+  /** `fill` for a batch: one `readMany`, then the rare short reads continue one by one. */
+  private fillMany(
+    fd: number,
+    buffers: ReadonlyArray<Uint8Array>,
+    offsets: ReadonlyArray<number>
+  ): Effect.Effect<Array<number>, PlatformError.PlatformError> {
+    const requests = buffers.map((buffer, i) => ({ buffer, position: offsets[i]! }))
+    return Effect.flatMap(this.context.readMany(fd, requests), (counts) => {
+      const short = counts.flatMap((n, i) => n > 0 && n < buffers[i]!.length ? [i] : [])
+      if (short.length === 0) return Effect.succeed(counts)
+      return Effect.map(
+        Effect.forEach(short, (i) => this.fillFrom(fd, buffers[i]!, offsets[i]!, counts[i]!)),
+        (totals) => {
+          short.forEach((i, k) => (counts[i] = totals[k]!))
+          return counts
+        }
+      )
+    })
+  }
+
   /** Reads until `buffer` is full or the end of the file; returns the bytes read. */
   private fill(fd: number, buffer: Uint8Array, offset: number): Effect.Effect<number, PlatformError.PlatformError> {
     if (buffer.length === 0) return Effect.succeed(0)

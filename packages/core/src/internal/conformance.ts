@@ -267,6 +267,42 @@ export const suite = (name: string, options: Options): void => {
             expectTag(yield* failure(file.readInto(buffer, -1)), "BadArgument")
           }).pipe(Effect.scoped))
 
+        it.effect("readBytesMany and readIntoMany give each read's bytes, in order", () =>
+          Effect.gen(function*() {
+            const content = Uint8Array.from({ length: 10_000 }, (_, i) => i % 253)
+            const path = yield* withContent("read-many", content)
+            const file = yield* AIOFile.open(path, "rb")
+            const requests = [
+              { size: 4096, offset: 0 },
+              { size: 10, offset: 9_995 },
+              { size: 10, offset: 20_000 },
+              { size: 0, offset: 3 },
+              { size: 2 ** 40, offset: 9_000 },
+              ...Array.from({ length: 100 }, (_, i) => ({ size: 64, offset: (i * 97) % 9_000 }))
+            ]
+            const results = yield* file.readBytesMany(requests)
+            expect(results).toHaveLength(requests.length)
+            requests.forEach(({ offset, size }, i) =>
+              expect(results[i]).toEqual(content.slice(offset, Math.min(content.length, offset + size)))
+            )
+            expect(yield* file.readBytesMany([])).toEqual([])
+            const buffers = [new Uint8Array(8), new Uint8Array(8)]
+            expect(
+              yield* file.readIntoMany([{ buffer: buffers[0]!, offset: 100 }, { buffer: buffers[1]!, offset: 9_996 }])
+            )
+              .toEqual([8, 4])
+            expect(buffers[0]).toEqual(content.slice(100, 108))
+            expect(buffers[1]!.subarray(0, 4)).toEqual(content.slice(9_996))
+            expectTag(yield* failure(file.readBytesMany([{ size: -1, offset: 0 }])), "BadArgument")
+            expectTag(yield* failure(file.readBytesMany([{ size: 1, offset: NaN }])), "BadArgument")
+            expectTag(
+              yield* failure(file.readIntoMany([{ buffer: "x" as unknown as Uint8Array, offset: 0 }])),
+              "BadArgument"
+            )
+            yield* file.close
+            expectTag(yield* failure(file.readBytesMany([{ size: 1, offset: 0 }])), "InvalidStateError")
+          }).pipe(Effect.scoped))
+
         it.effect("a huge size on a small file reads what there is", () =>
           Effect.gen(function*() {
             const path = yield* withContent("huge-size", bytes(9, 8, 7))

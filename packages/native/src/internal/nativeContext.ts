@@ -2,6 +2,8 @@ import * as AioContext from "@effect-aiofile/core/AioContext"
 import * as AioError from "@effect-aiofile/core/AioError"
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import type { Engine, EngineKind } from "../NativeEngine.js"
 import { load, probeEngine } from "./binding.js"
@@ -160,7 +162,28 @@ const allocateUnsafe = (size: number): Uint8Array => {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size)
 }
 
-const operations = (lease: Lease, { run }: AioContext.InFlightLimit): AioContext.Operations => {
+const operations = (lease: Lease, { run, runAll }: AioContext.InFlightLimit): AioContext.Operations => {
+  /** Starts one request (when the in-flight limit lets it); `done` gets its result. */
+  const begin = (
+    method: Method,
+    pathOrDescriptor: string | number,
+    start: (engine: Engine, id: number) => void,
+    onResult: (result: number) => boolean = () => true
+  ) =>
+  (done: (result: Exit.Exit<number, PlatformError.PlatformError>) => void): void => {
+    const error = lease.submit((result) => {
+      if (!onResult(result)) return done(Exit.interrupt(FiberId.none))
+      done(
+        result < 0
+          ? Exit.fail(AioError.fromErrno(-result, { method, syscall: SYSCALLS[method], pathOrDescriptor }))
+          : Exit.succeed(result)
+      )
+    }, start)
+    if (error !== undefined) {
+      done(Exit.fail(AioError.badArgument(method, error instanceof Error ? error.message : String(error))))
+    }
+  }
+
   /**
    * One request, bounded by the in-flight limit, which is held until the engine reports the end
    * even when the fiber was interrupted meanwhile: an interrupted fiber resumes at once, while the
@@ -171,20 +194,7 @@ const operations = (lease: Lease, { run }: AioContext.InFlightLimit): AioContext
     pathOrDescriptor: string | number,
     start: (engine: Engine, id: number) => void,
     onResult: (result: number) => boolean = () => true
-  ): Effect.Effect<number, PlatformError.PlatformError> =>
-    run<number, PlatformError.PlatformError>((done) => {
-      const error = lease.submit((result) => {
-        if (!onResult(result)) return done(Effect.interrupt)
-        done(
-          result < 0
-            ? Effect.fail(AioError.fromErrno(-result, { method, syscall: SYSCALLS[method], pathOrDescriptor }))
-            : Effect.succeed(result)
-        )
-      }, start)
-      if (error !== undefined) {
-        done(Effect.fail(AioError.badArgument(method, error instanceof Error ? error.message : String(error))))
-      }
-    })
+  ): Effect.Effect<number, PlatformError.PlatformError> => run(begin(method, pathOrDescriptor, start, onResult))
 
   /**
    * An open whose fiber was interrupted before its completion arrived: nobody will see the
@@ -211,6 +221,11 @@ const operations = (lease: Lease, { run }: AioContext.InFlightLimit): AioContext
     open,
     close: (fd) => unit(request("close", fd, (engine, id) => engine.close(id, fd))),
     read: (fd, buffer, position) => request("read", fd, (engine, id) => engine.read(id, fd, buffer, position)),
+    // one fiber suspension for the whole batch; the engine submits its reads in one call
+    readMany: (fd, requests) =>
+      runAll(
+        requests.map(({ buffer, position }) => begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position)))
+      ),
     write: (fd, buffer, position) => request("write", fd, (engine, id) => engine.write(id, fd, buffer, position)),
     fsync: (fd) => unit(request("fsync", fd, (engine, id) => engine.fsync(id, fd))),
     fdatasync: (fd) => unit(request("fdatasync", fd, (engine, id) => engine.fdatasync(id, fd))),

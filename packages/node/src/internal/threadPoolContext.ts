@@ -3,6 +3,7 @@ import * as AioError from "@effect-aiofile/core/AioError"
 import * as FileMode from "@effect-aiofile/core/FileMode"
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 
@@ -47,22 +48,25 @@ const call = <A>(
   pathOrDescriptor: string | number,
   start: (callback: (error: NodeJS.ErrnoException | null, value: A) => void) => void
 ) =>
-(done: (result: Effect.Effect<A, PlatformError.PlatformError>) => void): void => {
+(done: (result: Exit.Exit<A, PlatformError.PlatformError>) => void): void => {
   try {
     start((error, value) =>
-      done(error ? Effect.fail(toError(error, method, syscall, pathOrDescriptor)) : Effect.succeed(value))
+      done(error ? Exit.fail(toError(error, method, syscall, pathOrDescriptor)) : Exit.succeed(value))
     )
   } catch (error) {
-    done(Effect.fail(toError(error, method, syscall, pathOrDescriptor)))
+    done(Exit.fail(toError(error, method, syscall, pathOrDescriptor)))
   }
 }
 
+const read = (fd: number, buffer: Uint8Array, position: number) =>
+  call<number>("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
+
 /** The operations on node:fs, each bounded by `limit`. */
-const operations = ({ run }: AioContext.InFlightLimit): AioContext.Operations => ({
+const operations = ({ run, runAll }: AioContext.InFlightLimit): AioContext.Operations => ({
   open: (path, flags, mode) => run(call("open", "open", path, (cb) => fs.open(path, hostFlags(flags), mode, cb))),
   close: (fd) => run(call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined)))),
-  read: (fd, buffer, position) =>
-    run(call("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))),
+  read: (fd, buffer, position) => run(read(fd, buffer, position)),
+  readMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => read(fd, buffer, position))),
   write: (fd, buffer, position) =>
     run(
       call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
