@@ -200,6 +200,46 @@ const readIntoWorkloads = (
   }
 }
 
+/**
+ * The read workloads through `AIOFile.readBytesMany` or `readIntoMany`: the reads in flight are
+ * split into two batches of half the depth, each batch one operation (one fiber wait). Operations
+ * are counted per read; the latency is a batch's.
+ */
+const batchedWorkloads = (
+  layer: () => Layer.Layer<AioContext.AioContext, unknown>,
+  into: boolean
+): Participant["workloads"] => {
+  const reads = (config: Config, depth: number, size: number, sequential: boolean) =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function*() {
+        const file = yield* AIOFile.open(config.dataFile, "rb")
+        const batch = depth / 2
+        const next = positions(config, 2, size, sequential)
+        const { check, into: withChecks } = checker()
+        const buffers = Array.from({ length: 2 }, () => Array.from({ length: batch }, () => new Uint8Array(size)))
+        const tally = yield* driveEffect(2, config.seconds, (w) => {
+          const offsets = Array.from({ length: batch }, () => next(w))
+          const done = (results: ReadonlyArray<Uint8Array>) =>
+            results.reduce((total, bytes, i) => {
+              check(bytes, offsets[i]!)
+              return total + bytes.length
+            }, 0)
+          return into
+            ? Effect.map(
+              file.readIntoMany(buffers[w]!.map((buffer, i) => ({ buffer, offset: offsets[i]! }))),
+              (counts) => done(counts.map((n, i) => buffers[w]![i]!.subarray(0, n)))
+            )
+            : Effect.map(file.readBytesMany(offsets.map((offset) => ({ size, offset }))), done)
+        })
+        return withChecks({ ...tally, ops: tally.ops * batch })
+      })).pipe(Effect.provide(layer()))
+    )
+  return {
+    "read-4k-qd64": (config) => reads(config, 64, BLOCK, false),
+    "read-1m-qd8": (config) => reads(config, 8, MiB, true)
+  }
+}
+
 const effectParticipant = (
   name: string,
   description: string,
@@ -519,6 +559,18 @@ export const participants: ReadonlyArray<Participant> = [
     description: "AIOFile.readInto (a buffer reused per worker) on NativeAioContext.layerUring",
     unavailable: async () => NativeAioContext.probeUring().reason,
     workloads: readIntoWorkloads(() => NativeAioContext.layerUring())
+  },
+  {
+    name: "effect-aiofile io_uring, readBytesMany",
+    description: "AIOFile.readBytesMany on NativeAioContext.layerUring: two batches of half the depth in flight",
+    unavailable: async () => NativeAioContext.probeUring().reason,
+    workloads: batchedWorkloads(() => NativeAioContext.layerUring(), false)
+  },
+  {
+    name: "effect-aiofile io_uring, readIntoMany",
+    description: "AIOFile.readIntoMany (buffers reused) on NativeAioContext.layerUring: two batches of half the depth",
+    unavailable: async () => NativeAioContext.probeUring().reason,
+    workloads: batchedWorkloads(() => NativeAioContext.layerUring(), true)
   },
   nativeRaw,
   effectParticipant(
