@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: every participant side by side, in one run, on page-cached files.
  *
- * Options: `--quick` (256 MiB data file, 3 repetitions, short workloads: under a minute),
+ * Options: `--quick` (256 MiB data file, 3 repetitions of 0.2 s per workload: under a minute),
  * `--reps N`, `--seconds S` (per workload), `--size MiB` (data file), `--only TEXT` (participants whose
  * name holds TEXT, plus the baselines), `--workloads a,b` and `--out DIR` (default `bench/results`).
  *
@@ -26,7 +26,7 @@ const option = (name: string): string | undefined => {
 
 const quick = process.argv.includes("--quick")
 const reps = Number(option("reps") ?? (quick ? 3 : 5))
-const seconds = Number(option("seconds") ?? (quick ? 0.3 : 2))
+const seconds = Number(option("seconds") ?? (quick ? 0.2 : 2))
 const dataSize = Number(option("size") ?? (quick ? 256 : 1024)) * MiB
 const only = option("only")
 const chosenWorkloads = (option("workloads")?.split(",") ?? workloads.map((w) => w.id)) as Array<WorkloadId>
