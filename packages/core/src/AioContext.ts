@@ -140,18 +140,29 @@ export interface InFlightLimit {
   readonly maxRequests: number
   /**
    * Calls `start` at once when fewer than `maxRequests` operations are in flight, else when one
-   * ends; `start` begins the operation and calls `done` with its result when it ends. Interrupting a
-   * fiber whose operation is still queued removes it from the queue.
+   * ends (in the order they came); `start` begins the operation and calls `done` with its result
+   * when it ends. Interrupting a fiber whose operation is still queued removes it from the queue.
+   * An operation on a descriptor passes `fd`, which `whenIdle` counts.
    */
-  readonly run: <A, E>(start: (done: (result: Exit.Exit<A, E>) => void) => void) => Effect.Effect<A, E>
+  readonly run: <A, E>(
+    start: (done: (result: Exit.Exit<A, E>) => void) => void,
+    fd?: number
+  ) => Effect.Effect<A, E>
   /**
    * Runs several operations as one: each is started as `run` would (queued beyond the bound), and
    * the caller resumes once when all have ended, with their results in order, or with the first
    * failure. Interrupting the caller drops the ones still queued.
    */
   readonly runAll: <A, E>(
-    starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>
+    starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>,
+    fd?: number
   ) => Effect.Effect<Array<A>, E>
+  /**
+   * Completes once no operation on `fd` that has started (given `fd` to `run` or `runAll`) is still
+   * running, those whose fibers were interrupted included. A backend's close waits for it, so a
+   * descriptor number is never closed, and reused, under an operation the kernel still has to start.
+   */
+  readonly whenIdle: (fd: number) => Effect.Effect<void>
 }
 
 /**

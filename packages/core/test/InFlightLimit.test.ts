@@ -78,6 +78,26 @@ describe("AioContext.makeInFlightLimit", () => {
       expect(yield* limit.runAll([])).toEqual([])
     }))
 
+  it.effect("whenIdle waits for the operations started on a descriptor, interrupted ones included", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(4)
+      const finish: Array<(result: Exit.Exit<void>) => void> = []
+      const onSeven = yield* Effect.fork(limit.run<void, never>((done) => void finish.push(done), 7))
+      yield* Effect.fork(limit.run<void, never>((done) => void finish.push(done), 8))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(onSeven)
+      let idle = false
+      const waiter = yield* Effect.fork(Effect.tap(limit.whenIdle(7), () => (idle = true)))
+      yield* Effect.yieldNow()
+      expect(idle).toBe(false)
+      finish[0]!(Exit.void)
+      yield* Fiber.join(waiter)
+      expect(idle).toBe(true)
+      // a descriptor with nothing running is idle at once; another one's operations do not count
+      yield* limit.whenIdle(9)
+      finish[1]!(Exit.void)
+    }))
+
   it.effect("refuses a bound that is not a positive integer", () =>
     Effect.gen(function*() {
       for (const bad of [0, -3, 2.5, NaN]) {

@@ -46,6 +46,31 @@ for (const [backend, layer] of layers) {
         expect(openFds()).toBe(before)
       }))
 
+    it.effect("close waits for an interrupted write, so a reused descriptor number never receives it", () =>
+      Effect.gen(function*() {
+        const data = new Uint8Array(64 << 20).fill(0x41)
+        const first = path.join(directory, `first-${backend}.bin`)
+        const second = path.join(directory, `second-${backend}.bin`)
+        const { O_CREAT, O_RDWR, O_TRUNC, O_WRONLY } = { O_CREAT: 0o100, O_RDWR: 2, O_TRUNC: 0o1000, O_WRONLY: 1 }
+        const sizes = yield* Effect.gen(function*() {
+          const context = yield* AioContext.AioContext
+          const a = yield* context.open(first, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+          // 64 MiB: io_uring hands it to io-wq (IOSQE_ASYNC), which looks the descriptor up late
+          const writing = yield* Effect.fork(context.write(a, data, 0))
+          yield* Effect.yieldNow()
+          yield* Fiber.interrupt(writing)
+          yield* context.close(a)
+          const b = yield* context.open(second, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+          const size = yield* context.size(b)
+          yield* context.close(b)
+          return { size }
+        }).pipe(Effect.provide(layer()))
+        expect(sizes.size).toBe(0)
+        expect(fs.statSync(second).size).toBe(0)
+        // the interrupted write was not cancelled: it ended in the first file before its close
+        expect(fs.statSync(first).size).toBe(data.length)
+      }))
+
     it.effect("an open interrupted in flight closes its descriptor when it completes", () =>
       Effect.gen(function*() {
         const before = openFds()

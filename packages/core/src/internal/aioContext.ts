@@ -107,18 +107,36 @@ export const makeInFlightLimit = (
       const at = waiting.indexOf(begin)
       if (at !== -1) waiting.splice(at, 1)
     }
+    /** Operations started on each descriptor and not ended, and who waits for none. */
+    const busy = new Map<number, number>()
+    const idle = new Map<number, Array<() => void>>()
+    const started = (fd: number | undefined) => {
+      if (fd !== undefined) busy.set(fd, (busy.get(fd) ?? 0) + 1)
+    }
+    const ended = (fd: number | undefined) => {
+      if (fd === undefined) return
+      const left = busy.get(fd)! - 1
+      if (left > 0) return void busy.set(fd, left)
+      busy.delete(fd)
+      const waiting = idle.get(fd)
+      idle.delete(fd)
+      waiting?.forEach((wake) => wake())
+    }
     return {
       maxRequests: max,
-      run: <A, E>(start: (done: (result: Exit.Exit<A, E>) => void) => void) =>
+      run: <A, E>(start: (done: (result: Exit.Exit<A, E>) => void) => void, fd?: number) =>
         Effect.async<A, E>((resume) => {
-          const begin = () =>
+          const begin = () => {
+            started(fd)
             start((result) => {
+              ended(fd)
               release()
               resume(result)
             })
+          }
           if (admit(begin)) return Effect.sync(() => unqueue(begin))
         }),
-      runAll: <A, E>(starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>) =>
+      runAll: <A, E>(starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>, fd?: number) =>
         Effect.async<Array<A>, E>((resume) => {
           const results = new Array<A>(starts.length)
           let remaining = starts.length
@@ -126,16 +144,31 @@ export const makeInFlightLimit = (
           if (remaining === 0) return resume(Exit.succeed(results))
           const queued: Array<() => void> = []
           starts.forEach((start, i) => {
-            const begin = () =>
+            const begin = () => {
+              started(fd)
               start((result) => {
+                ended(fd)
                 release()
                 if (Exit.isSuccess(result)) results[i] = result.value
                 else failure ??= Exit.failCause(result.cause)
                 if (--remaining === 0) resume(failure ?? Exit.succeed(results))
               })
+            }
             if (admit(begin)) queued.push(begin)
           })
           if (queued.length > 0) return Effect.sync(() => queued.forEach(unqueue))
+        }),
+      whenIdle: (fd: number) =>
+        Effect.async<void>((resume) => {
+          if (!busy.has(fd)) return resume(Effect.void)
+          const wake = () => resume(Effect.void)
+          const waiting = idle.get(fd) ?? []
+          waiting.push(wake)
+          idle.set(fd, waiting)
+          return Effect.sync(() => {
+            const at = waiting.indexOf(wake)
+            if (at !== -1) waiting.splice(at, 1)
+          })
         })
     }
   })

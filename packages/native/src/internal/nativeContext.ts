@@ -162,7 +162,7 @@ const allocateUnsafe = (size: number): Uint8Array => {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size)
 }
 
-const operations = (lease: Lease, { run, runAll }: AioContext.InFlightLimit): AioContext.Operations => {
+const operations = (lease: Lease, { run, runAll, whenIdle }: AioContext.InFlightLimit): AioContext.Operations => {
   /** Starts one request (when the in-flight limit lets it); `done` gets its result. */
   const begin = (
     method: Method,
@@ -194,7 +194,12 @@ const operations = (lease: Lease, { run, runAll }: AioContext.InFlightLimit): Ai
     pathOrDescriptor: string | number,
     start: (engine: Engine, id: number) => void,
     onResult: (result: number) => boolean = () => true
-  ): Effect.Effect<number, PlatformError.PlatformError> => run(begin(method, pathOrDescriptor, start, onResult))
+  ): Effect.Effect<number, PlatformError.PlatformError> =>
+    // an operation on a descriptor is counted, so its close waits for it (see `close` below)
+    run(
+      begin(method, pathOrDescriptor, start, onResult),
+      typeof pathOrDescriptor === "number" ? pathOrDescriptor : undefined
+    )
 
   /**
    * An open whose fiber was interrupted before its completion arrived: nobody will see the
@@ -219,7 +224,14 @@ const operations = (lease: Lease, { run, runAll }: AioContext.InFlightLimit): Ai
 
   return {
     open,
-    close: (fd) => unit(request("close", fd, (engine, id) => engine.close(id, fd))),
+    // A request whose fiber was interrupted is still in the ring, and one submitted with
+    // IOSQE_ASYNC looks its descriptor up only when an io-wq worker runs it: close waits for them,
+    // so the number is never reused under them.
+    close: (fd) =>
+      Effect.zipRight(
+        whenIdle(fd),
+        unit(run(begin("close", fd, (engine, id) => engine.close(id, fd))))
+      ),
     read: (fd, buffer, position) => request("read", fd, (engine, id) => engine.read(id, fd, buffer, position)),
     // one fiber suspension for the whole batch; the engine submits its reads in one call
     readMany: (fd, requests) =>

@@ -62,20 +62,30 @@ const read = (fd: number, buffer: Uint8Array, position: number) =>
   call<number>("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
 
 /** The operations on node:fs, each bounded by `limit`. */
-const operations = ({ run, runAll }: AioContext.InFlightLimit): AioContext.Operations => ({
+/**
+ * The operations on node:fs, each bounded by `limit`; those on a descriptor are counted, and close
+ * waits until none is still running (an interrupted one may still sit in libuv's queue).
+ */
+const operations = ({ run, runAll, whenIdle }: AioContext.InFlightLimit): AioContext.Operations => ({
   open: (path, flags, mode) => run(call("open", "open", path, (cb) => fs.open(path, hostFlags(flags), mode, cb))),
-  close: (fd) => run(call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined)))),
-  read: (fd, buffer, position) => run(read(fd, buffer, position)),
-  readMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => read(fd, buffer, position))),
+  close: (fd) =>
+    Effect.zipRight(
+      whenIdle(fd),
+      run(call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined))))
+    ),
+  read: (fd, buffer, position) => run(read(fd, buffer, position), fd),
+  readMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => read(fd, buffer, position)), fd),
   write: (fd, buffer, position) =>
     run(
-      call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
+      call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)),
+      fd
     ),
-  fsync: (fd) => run(call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined)))),
-  fdatasync: (fd) => run(call("fdatasync", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined)))),
-  size: (fd) => run(call("size", "fstat", fd, (cb) => fs.fstat(fd, (error, stats) => cb(error, stats?.size)))),
+  fsync: (fd) => run(call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined))), fd),
+  fdatasync: (fd) =>
+    run(call("fdatasync", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined))), fd),
+  size: (fd) => run(call("size", "fstat", fd, (cb) => fs.fstat(fd, (error, stats) => cb(error, stats?.size))), fd),
   truncate: (fd, length) =>
-    run(call("truncate", "ftruncate", fd, (cb) => fs.ftruncate(fd, length, (error) => cb(error, undefined))))
+    run(call("truncate", "ftruncate", fd, (cb) => fs.ftruncate(fd, length, (error) => cb(error, undefined))), fd)
 })
 
 /**
