@@ -17,6 +17,7 @@
  */
 import type * as PlatformError from "@effect/platform/Error"
 import type * as Effect from "effect/Effect"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { AioContext } from "./AioContext.js"
@@ -39,7 +40,7 @@ export type Whence = "start" | "current" | "end"
  * @since 0.1.0
  * @category models
  */
-export interface FileWrapper<A extends string | Uint8Array = string | Uint8Array> {
+export interface FileWrapper<A extends string | Uint8Array = string | Uint8Array> extends Pipeable {
   /** The open file underneath (shared by clones). */
   readonly file: AIOFile.AIOFile<A>
   readonly name: string

@@ -1,6 +1,7 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AioContext } from "../AioContext.js"
@@ -53,6 +54,11 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
   private closed = false
 
   constructor(private readonly shared: Shared<A>, private position: number) {}
+
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
 
   get file(): AIOFile.AIOFile<A> {
     return this.shared.file
