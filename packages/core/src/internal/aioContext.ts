@@ -107,20 +107,27 @@ export const makeInFlightLimit = (
       const at = waiting.indexOf(begin)
       if (at !== -1) waiting.splice(at, 1)
     }
-    /** Operations started on each descriptor and not ended, and who waits for none. */
-    const busy = new Map<number, number>()
+    /**
+     * Operations started on each descriptor and not ended (indexed by descriptor: they are small
+     * integers, and this is on every operation's path), and who waits for none.
+     */
+    let busy = new Int32Array(256)
     const idle = new Map<number, Array<() => void>>()
     const started = (fd: number | undefined) => {
-      if (fd !== undefined) busy.set(fd, (busy.get(fd) ?? 0) + 1)
+      if (fd === undefined) return
+      if (fd >= busy.length) {
+        const grown = new Int32Array(Math.max(fd + 1, busy.length * 2))
+        grown.set(busy)
+        busy = grown
+      }
+      busy[fd]!++
     }
     const ended = (fd: number | undefined) => {
-      if (fd === undefined) return
-      const left = busy.get(fd)! - 1
-      if (left > 0) return void busy.set(fd, left)
-      busy.delete(fd)
+      if (fd === undefined || --busy[fd]! > 0) return
       const waiting = idle.get(fd)
+      if (waiting === undefined) return
       idle.delete(fd)
-      waiting?.forEach((wake) => wake())
+      waiting.forEach((wake) => wake())
     }
     return {
       maxRequests: max,
@@ -160,7 +167,7 @@ export const makeInFlightLimit = (
         }),
       whenIdle: (fd: number) =>
         Effect.async<void>((resume) => {
-          if (!busy.has(fd)) return resume(Effect.void)
+          if (!(fd < busy.length && busy[fd]! > 0)) return resume(Effect.void)
           const wake = () => resume(Effect.void)
           const waiting = idle.get(fd) ?? []
           waiting.push(wake)
