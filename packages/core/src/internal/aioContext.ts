@@ -114,7 +114,8 @@ export const makeInFlightLimit = (
     let busy = new Int32Array(256)
     const idle = new Map<number, Array<() => void>>()
     const started = (fd: number | undefined) => {
-      if (fd === undefined) return
+      // Linux descriptors stay below fs.nr_open (2^20 by default); anything else fails with EBADF
+      if (fd === undefined || !(Number.isInteger(fd) && fd >= 0 && fd < 1 << 20)) return
       if (fd >= busy.length) {
         const grown = new Int32Array(Math.max(fd + 1, busy.length * 2))
         grown.set(busy)
@@ -123,7 +124,7 @@ export const makeInFlightLimit = (
       busy[fd]!++
     }
     const ended = (fd: number | undefined) => {
-      if (fd === undefined || --busy[fd]! > 0) return
+      if (fd === undefined || !(fd < busy.length) || --busy[fd]! > 0) return
       const waiting = idle.get(fd)
       if (waiting === undefined) return
       idle.delete(fd)
