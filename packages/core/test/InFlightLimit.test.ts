@@ -98,6 +98,15 @@ describe("AioContext.makeInFlightLimit", () => {
       finish[1]!(Exit.void)
     }))
 
+  it.effect("a descriptor that cannot exist (huge, negative, fractional) runs, and is simply not counted", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(2)
+      for (const fd of [2 ** 31, 2 ** 53, -1, 1.5, NaN]) {
+        expect(yield* limit.run<string, never>((done) => done(Exit.succeed("ran")), fd)).toBe("ran")
+        yield* limit.whenIdle(fd)
+      }
+    }))
+
   it.effect("refuses a bound that is not a positive integer", () =>
     Effect.gen(function*() {
       for (const bad of [0, -3, 2.5, NaN]) {
