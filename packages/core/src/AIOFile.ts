@@ -104,6 +104,14 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
    * fails with `SystemError` reason `WriteZero`. Returns `data.length`.
    */
   writeBytes(data: Uint8Array, offset?: number): Effect.Effect<number, AioError>
+  /**
+   * Several `writeBytes` as one operation: the backend submits them together and the fiber waits
+   * once. Each `{ data, offset }` is written whole (partial writes continue, as in `writeBytes`);
+   * returns each one's length, in order. Fails with the first error.
+   */
+  writeBytesMany(
+    requests: Iterable<{ readonly data: Uint8Array; readonly offset: number }>
+  ): Effect.Effect<Array<number>, AioError>
   /** Flushes data and metadata to the device (fsync). */
   readonly fsync: Effect.Effect<void, AioError>
   /** Flushes data to the device (fdatasync). */

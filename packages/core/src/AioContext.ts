@@ -55,6 +55,14 @@ export interface Operations {
     buffer: Uint8Array,
     position: number
   ) => Effect.Effect<number, PlatformError.PlatformError>
+  /**
+   * Several writes on one descriptor as one operation, as `readMany` for reads: each writes its
+   * buffer at its position and may be partial; the counts come back together, in order.
+   */
+  readonly writeMany: (
+    fd: number,
+    requests: ReadonlyArray<WriteRequest>
+  ) => Effect.Effect<Array<number>, PlatformError.PlatformError>
   readonly fsync: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
   readonly fdatasync: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
   /** The file's size in bytes (fstat's `st_size`). */
@@ -69,6 +77,17 @@ export interface Operations {
  * @category models
  */
 export interface ReadRequest {
+  readonly buffer: Uint8Array
+  readonly position: number
+}
+
+/**
+ * One write of a `writeMany` batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WriteRequest {
   readonly buffer: Uint8Array
   readonly position: number
 }
@@ -113,18 +132,24 @@ export interface Options {
 /**
  * Makes a context from a backend's operations: every operation waits for one of `maxRequests`
  * permits, so no more than that many are in flight at once and none fails for lack of room.
- * Without a `readMany` of the backend's own, a batch runs its reads concurrently.
+ * Without a `readMany` or `writeMany` of the backend's own, a batch runs its operations
+ * concurrently (so a test that wraps `read` or `write` of a context made here should wrap these
+ * too, or build the context with `make` from its wrapped operations).
  * Fails with `BadArgument` when `maxRequests` is not a positive safe integer.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: (
-  options: Omit<Operations, "readMany"> & Partial<Pick<Operations, "readMany">> & Options & {
-    readonly backend: string
-    /** Default: a zero-filled `Uint8Array`. */
-    readonly allocate?: ((size: number) => Uint8Array) | undefined
-  }
+  options:
+    & Omit<Operations, "readMany" | "writeMany">
+    & Partial<Pick<Operations, "readMany" | "writeMany">>
+    & Options
+    & {
+      readonly backend: string
+      /** Default: a zero-filled `Uint8Array`. */
+      readonly allocate?: ((size: number) => Uint8Array) | undefined
+    }
 ) => Effect.Effect<AioContextService, PlatformError.BadArgument> = internal.make
 
 /**

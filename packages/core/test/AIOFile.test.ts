@@ -60,6 +60,43 @@ describe("AIOFile", () => {
     )
   })
 
+  it.effect("writeBytesMany continues a partial write of a batch and fails a write that makes no progress", () => {
+    let calls = 0
+    const shortFirst = (base: AioContext.AioContextService): Partial<AioContext.Operations> => ({
+      // the batch comes back short for the second block (2 of 4 bytes), then the rest is written
+      writeMany: (fd, requests) =>
+        Effect.forEach(
+          requests,
+          ({ buffer, position }, i) => base.write(fd, i === 1 ? buffer.subarray(0, 2) : buffer, position)
+        ),
+      write: (fd, buffer, position) => (calls++, base.write(fd, buffer, position))
+    })
+    return Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/many", "w+b")
+      expect(
+        yield* file.writeBytesMany([
+          { data: new Uint8Array([1, 1]), offset: 0 },
+          { data: new Uint8Array([2, 2, 2, 2]), offset: 4 }
+        ])
+      ).toEqual([2, 4])
+      expect(yield* file.read()).toEqual(new Uint8Array([1, 1, 0, 0, 2, 2, 2, 2]))
+      expect(calls).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(wrapped([], shortFirst)))
+  })
+
+  it.effect("a write of a batch that makes no progress fails with WriteZero", () =>
+    Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/many-zero", "wb")
+      const error = yield* Effect.flip(file.writeBytesMany([{ data: new Uint8Array(3), offset: 0 }]))
+      expect(error).toMatchObject({ _tag: "SystemError", reason: "WriteZero" })
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(wrapped([], () => ({
+        write: () => Effect.succeed(0),
+        writeMany: (_fd, requests) => Effect.succeed(requests.map(() => 0))
+      })))
+    ))
+
   it.effect("a write that makes no progress fails with WriteZero", () =>
     Effect.gen(function*() {
       const file = yield* AIOFile.open("/tmp/zero", "wb")

@@ -52,10 +52,14 @@ const boundEffects = (max: number) => {
 
 /** @internal */
 export const make = (
-  options: Omit<Operations, "readMany"> & Partial<Pick<Operations, "readMany">> & Options & {
-    readonly backend: string
-    readonly allocate?: ((size: number) => Uint8Array) | undefined
-  }
+  options:
+    & Omit<Operations, "readMany" | "writeMany">
+    & Partial<Pick<Operations, "readMany" | "writeMany">>
+    & Options
+    & {
+      readonly backend: string
+      readonly allocate?: ((size: number) => Uint8Array) | undefined
+    }
 ): Effect.Effect<AioContextService, PlatformError.BadArgument> =>
   Effect.map(validateMaxRequests(options.maxRequests), (maxRequests) => {
     const permit = boundEffects(maxRequests)
@@ -73,6 +77,12 @@ export const make = (
           })
         : (fd, requests) => options.readMany!(fd, requests),
       write: (fd, buffer, position) => permit(options.write(fd, buffer, position)),
+      writeMany: options.writeMany === undefined
+        ? (fd, requests) =>
+          Effect.forEach(requests, ({ buffer, position }) => permit(options.write(fd, buffer, position)), {
+            concurrency: "unbounded"
+          })
+        : (fd, requests) => options.writeMany!(fd, requests),
       fsync: (fd) => permit(options.fsync(fd)),
       fdatasync: (fd) => permit(options.fdatasync(fd)),
       size: (fd) => permit(options.size(fd)),

@@ -386,27 +386,64 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   writeBytes(data: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
     const invalid = this.checkTransfer("writeBytes", data, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
-    return this.withFd("writeBytes", (fd) => {
-      if (data.length === 0) return Effect.succeed(0)
-      const loop = (written: number): Effect.Effect<number, PlatformError.PlatformError> =>
-        Effect.flatMap(this.context.write(fd, data.subarray(written), offset + written), (n) => {
-          if (n === 0) {
-            return Effect.fail(
-              new PlatformError.SystemError({
-                reason: "WriteZero",
-                module: "FileSystem",
-                method: "writeBytes",
-                pathOrDescriptor: this.name,
-                description: `the write at offset ${
-                  offset + written
-                } made no progress (${written} of ${data.length} bytes written)`
-              })
-            )
-          }
-          const total = written + n
-          return total >= data.length ? Effect.succeed(data.length) : loop(total)
-        })
-      return loop(0)
+    return this.withFd(
+      "writeBytes",
+      (fd) => data.length === 0 ? Effect.succeed(0) : this.writeFrom(fd, data, offset, 0)
+    )
+  }
+
+  writeBytesMany(
+    requests: Iterable<{ readonly data: Uint8Array; readonly offset: number }>
+  ): Effect.Effect<Array<number>, AioError> {
+    const list = Array.from(requests ?? [])
+    const invalid = list.reduce<PlatformError.BadArgument | undefined>(
+      (found, request) => found ?? this.checkTransfer("writeBytes", request?.data, request?.offset),
+      undefined
+    )
+    if (invalid !== undefined) return Effect.fail(invalid)
+    const writes = list.filter(({ data }) => data.length > 0)
+    return this.withFd("writeBytesMany", (fd) =>
+      Effect.flatMap(
+        this.context.writeMany(fd, writes.map(({ data, offset }) => ({ buffer: data, position: offset }))),
+        (counts) =>
+          // the rare partial (or zero) write continues as writeBytes does
+          Effect.as(
+            Effect.forEach(
+              counts.flatMap((n, i) => n < writes[i]!.data.length ? [i] : []),
+              (i) => this.writeFrom(fd, writes[i]!.data, writes[i]!.offset, counts[i]!),
+              { discard: true }
+            ),
+            list.map(({ data }) => data.length)
+          )
+      ))
+  }
+
+  /**
+   * Writes `data` from byte `written` on, at `offset + written`, until all of it is written; a
+   * write that makes no progress fails with `WriteZero`.
+   */
+  private writeFrom(
+    fd: number,
+    data: Uint8Array,
+    offset: number,
+    written: number
+  ): Effect.Effect<number, PlatformError.PlatformError> {
+    if (written >= data.length) return Effect.succeed(data.length)
+    return Effect.flatMap(this.context.write(fd, data.subarray(written), offset + written), (n) => {
+      if (n === 0) {
+        return Effect.fail(
+          new PlatformError.SystemError({
+            reason: "WriteZero",
+            module: "FileSystem",
+            method: "writeBytes",
+            pathOrDescriptor: this.name,
+            description: `the write at offset ${
+              offset + written
+            } made no progress (${written} of ${data.length} bytes written)`
+          })
+        )
+      }
+      return this.writeFrom(fd, data, offset, written + n)
     })
   }
 

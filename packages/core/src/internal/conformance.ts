@@ -395,6 +395,29 @@ export const suite = (name: string, options: Options): void => {
             for (let i = 0; i < 64; i++) expect(content.subarray(i * 4096, (i + 1) * 4096)).toEqual(block(i))
           }).pipe(Effect.scoped))
 
+        it.effect("writeBytesMany writes each block at its offset as one operation", () =>
+          Effect.gen(function*() {
+            const file = yield* AIOFile.open(fresh("write-many"), "w+b")
+            const blocks = Array.from(
+              { length: 40 },
+              (_, i) => ({ data: new Uint8Array(1000 + i).fill(i + 1), offset: i * 2000 })
+            )
+            const written = yield* file.writeBytesMany([...blocks, { data: new Uint8Array(0), offset: 5 }])
+            expect(written).toEqual([...blocks.map(({ data }) => data.length), 0])
+            const content = yield* file.read()
+            expect(content.length).toBe(39 * 2000 + 1039)
+            for (const { data, offset } of blocks) expect(content.subarray(offset, offset + data.length)).toEqual(data)
+            expect(content[1000]).toBe(0)
+            expect(yield* file.writeBytesMany([])).toEqual([])
+            expectTag(
+              yield* failure(file.writeBytesMany([{ data: "x" as unknown as Uint8Array, offset: 0 }])),
+              "BadArgument"
+            )
+            expectTag(yield* failure(file.writeBytesMany([{ data: bytes(1), offset: -5 }])), "BadArgument")
+            const readOnly = yield* AIOFile.open(file.name, "rb")
+            expectTag(yield* failure(readOnly.writeBytesMany([{ data: bytes(1), offset: 0 }])), "BadArgument")
+          }).pipe(Effect.scoped))
+
         it.effect("truncate shrinks, grows with zeros, and defaults to 0", () =>
           Effect.gen(function*() {
             const file = yield* AIOFile.open(fresh("truncate"), "w+b")

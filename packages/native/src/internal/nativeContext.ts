@@ -239,6 +239,13 @@ const operations = (lease: Lease, { run, runAll, whenIdle }: AioContext.InFlight
         requests.map(({ buffer, position }) => begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position)))
       ),
     write: (fd, buffer, position) => request("write", fd, (engine, id) => engine.write(id, fd, buffer, position)),
+    writeMany: (fd, requests) =>
+      runAll(
+        requests.map(({ buffer, position }) =>
+          begin("write", fd, (engine, id) => engine.write(id, fd, buffer, position))
+        ),
+        fd
+      ),
     fsync: (fd) => unit(request("fsync", fd, (engine, id) => engine.fsync(id, fd))),
     fdatasync: (fd) => unit(request("fdatasync", fd, (engine, id) => engine.fdatasync(id, fd))),
     size: (fd) => request("size", fd, (engine, id) => engine.size(id, fd)),

@@ -201,9 +201,10 @@ const readIntoWorkloads = (
 }
 
 /**
- * The read workloads through `AIOFile.readBytesMany` or `readIntoMany`: the reads in flight are
- * split into two batches of half the depth, each batch one operation (one fiber wait). Operations
- * are counted per read; the latency is a batch's.
+ * The read workloads through `AIOFile.readBytesMany` or `readIntoMany` (and the random writes
+ * through `writeBytesMany`): the requests in flight are split into two batches of half the depth,
+ * each batch one operation (one fiber wait). Operations are counted per read or write; the
+ * latency is a batch's.
  */
 const batchedWorkloads = (
   layer: () => Layer.Layer<AioContext.AioContext, unknown>,
@@ -234,9 +235,23 @@ const batchedWorkloads = (
         return withChecks({ ...tally, ops: tally.ops * batch })
       })).pipe(Effect.provide(layer()))
     )
+  const writes = (config: Config) =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function*() {
+        const file = yield* AIOFile.open(config.writeFile, "r+b")
+        const next = writePositions(config, 2)
+        const tally = yield* driveEffect(2, config.seconds, (w) =>
+          Effect.map(
+            file.writeBytesMany(Array.from({ length: 32 }, () => ({ data: block, offset: next(w) }))),
+            (counts) => counts.reduce((a, b) => a + b, 0)
+          ))
+        return { ...tally, ops: tally.ops * 32 }
+      })).pipe(Effect.provide(layer()))
+    )
   return {
     "read-4k-qd64": (config) => reads(config, 64, BLOCK, false),
-    "read-1m-qd8": (config) => reads(config, 8, MiB, true)
+    "read-1m-qd8": (config) => reads(config, 8, MiB, true),
+    ...(into ? {} : { "write-4k-qd64": writes })
   }
 }
 
@@ -293,6 +308,43 @@ const rawReads = (config: Config, depth: number, size: number, sequential: boole
     for (let w = 0; w < depth; w++) submit(w)
   })
 
+/** Random 4 KiB writes through the raw engine, 64 in flight, one buffer per worker. */
+const rawWrites = (config: Config): Promise<Tally> =>
+  new Promise((resolve) => {
+    const binding = NativeEngine.load()!
+    const fd = fs.openSync(config.writeFile, "r+")
+    const next = writePositions(config, 64)
+    const { finish, tally } = startTally()
+    const deadline = performance.now() + config.seconds * 1000
+    const started = new Float64Array(64)
+    let running = 64
+    const submit = (w: number) => {
+      if (performance.now() >= deadline) {
+        if (--running === 0) {
+          setImmediate(() => {
+            engine.destroy()
+            fs.closeSync(fd)
+            resolve(finish())
+          })
+        }
+        return
+      }
+      started[w] = performance.now()
+      engine.write(w, fd, block, next(w))
+    }
+    const engine = new binding.Engine("io_uring", 256, (batch) => {
+      const now = performance.now()
+      for (let i = 0; i < batch.length; i += 2) {
+        const w = batch[i]!
+        tally.latencies.push((now - started[w]!) * 1000)
+        tally.ops++
+        tally.bytes += Math.max(0, batch[i + 1]!)
+        submit(w)
+      }
+    })
+    for (let w = 0; w < 64; w++) submit(w)
+  })
+
 const nativeRaw: Participant = {
   name: "native io_uring batch API (no Effect)",
   description: "the addon's engine called directly: one request per call, results in batches",
@@ -300,7 +352,8 @@ const nativeRaw: Participant = {
   workloads: {
     "read-4k-qd64": (config) => rawReads(config, 64, BLOCK, false),
     "read-4k-qd1": (config) => rawReads(config, 1, BLOCK, false),
-    "read-1m-qd8": (config) => rawReads(config, 8, MiB, true)
+    "read-1m-qd8": (config) => rawReads(config, 8, MiB, true),
+    "write-4k-qd64": rawWrites
   }
 }
 
@@ -561,8 +614,9 @@ export const participants: ReadonlyArray<Participant> = [
     workloads: readIntoWorkloads(() => NativeAioContext.layerUring())
   },
   {
-    name: "effect-aiofile io_uring, readBytesMany",
-    description: "AIOFile.readBytesMany on NativeAioContext.layerUring: two batches of half the depth in flight",
+    name: "effect-aiofile io_uring, readBytesMany / writeBytesMany",
+    description:
+      "AIOFile.readBytesMany and writeBytesMany on NativeAioContext.layerUring: two batches of half the depth in flight",
     unavailable: async () => NativeAioContext.probeUring().reason,
     workloads: batchedWorkloads(() => NativeAioContext.layerUring(), false)
   },

@@ -58,6 +58,14 @@ const call = <A>(
   }
 }
 
+const write = (fd: number, buffer: Uint8Array, position: number) =>
+  call<number>(
+    "write",
+    "pwrite",
+    fd,
+    (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)
+  )
+
 const read = (fd: number, buffer: Uint8Array, position: number) =>
   call<number>("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
 
@@ -75,11 +83,8 @@ const operations = ({ run, runAll, whenIdle }: AioContext.InFlightLimit): AioCon
     ),
   read: (fd, buffer, position) => run(read(fd, buffer, position), fd),
   readMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => read(fd, buffer, position)), fd),
-  write: (fd, buffer, position) =>
-    run(
-      call("write", "pwrite", fd, (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)),
-      fd
-    ),
+  write: (fd, buffer, position) => run(write(fd, buffer, position), fd),
+  writeMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => write(fd, buffer, position)), fd),
   fsync: (fd) => run(call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined))), fd),
   fdatasync: (fd) =>
     run(call("fdatasync", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined))), fd),
