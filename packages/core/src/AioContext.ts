@@ -130,6 +130,21 @@ export interface Options {
 }
 
 /**
+ * What `make` takes: a backend's operations (the batched ones optional), its name, its bound and
+ * its allocator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions
+  extends Omit<Operations, "readMany" | "writeMany">, Partial<Pick<Operations, "readMany" | "writeMany">>, Options
+{
+  readonly backend: string
+  /** Default: a zero-filled `Uint8Array`. */
+  readonly allocate?: ((size: number) => Uint8Array) | undefined
+}
+
+/**
  * Makes a context from a backend's operations: every operation waits for one of `maxRequests`
  * permits, so no more than that many are in flight at once and none fails for lack of room.
  * Without a `readMany` or `writeMany` of the backend's own, a batch runs its operations
@@ -141,15 +156,7 @@ export interface Options {
  * @category constructors
  */
 export const make: (
-  options:
-    & Omit<Operations, "readMany" | "writeMany">
-    & Partial<Pick<Operations, "readMany" | "writeMany">>
-    & Options
-    & {
-      readonly backend: string
-      /** Default: a zero-filled `Uint8Array`. */
-      readonly allocate?: ((size: number) => Uint8Array) | undefined
-    }
+  options: MakeOptions
 ) => Effect.Effect<AioContextService, PlatformError.BadArgument> = internal.make
 
 /**

@@ -1,7 +1,7 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type { AioContextService, InFlightLimit, Operations, Options } from "../AioContext.js"
+import type { AioContextService, InFlightLimit, MakeOptions, Operations, ReadRequest } from "../AioContext.js"
 import { badArgument } from "./aioError.js"
 
 /** @internal */
@@ -52,17 +52,18 @@ const boundEffects = (max: number) => {
 
 /** @internal */
 export const make = (
-  options:
-    & Omit<Operations, "readMany" | "writeMany">
-    & Partial<Pick<Operations, "readMany" | "writeMany">>
-    & Options
-    & {
-      readonly backend: string
-      readonly allocate?: ((size: number) => Uint8Array) | undefined
-    }
+  options: MakeOptions
 ): Effect.Effect<AioContextService, PlatformError.BadArgument> =>
   Effect.map(validateMaxRequests(options.maxRequests), (maxRequests) => {
     const permit = boundEffects(maxRequests)
+    /** A batch of a backend without batches of its own: its single operations, concurrently. */
+    const batch = (
+      operation: Operations["read"]
+    ) =>
+    (fd: number, requests: ReadonlyArray<ReadRequest>) =>
+      Effect.forEach(requests, ({ buffer, position }) => permit(operation(fd, buffer, position)), {
+        concurrency: "unbounded"
+      })
     return {
       backend: options.backend,
       maxRequests,
@@ -70,19 +71,9 @@ export const make = (
       open: (path, flags, mode) => permit(options.open(path, flags, mode)),
       close: (fd) => permit(options.close(fd)),
       read: (fd, buffer, position) => permit(options.read(fd, buffer, position)),
-      readMany: options.readMany === undefined
-        ? (fd, requests) =>
-          Effect.forEach(requests, ({ buffer, position }) => permit(options.read(fd, buffer, position)), {
-            concurrency: "unbounded"
-          })
-        : (fd, requests) => options.readMany!(fd, requests),
+      readMany: options.readMany ?? batch(options.read),
       write: (fd, buffer, position) => permit(options.write(fd, buffer, position)),
-      writeMany: options.writeMany === undefined
-        ? (fd, requests) =>
-          Effect.forEach(requests, ({ buffer, position }) => permit(options.write(fd, buffer, position)), {
-            concurrency: "unbounded"
-          })
-        : (fd, requests) => options.writeMany!(fd, requests),
+      writeMany: options.writeMany ?? batch(options.write),
       fsync: (fd) => permit(options.fsync(fd)),
       fdatasync: (fd) => permit(options.fdatasync(fd)),
       size: (fd) => permit(options.size(fd)),

@@ -265,59 +265,24 @@ const effectParticipant = (
 // ---------------------------------------------------------------------------------------------
 // the native engine's batch API, below Effect
 
-const rawReads = (config: Config, depth: number, size: number, sequential: boolean): Promise<Tally> =>
+/**
+ * Keeps `depth` requests in flight on the raw engine for `config.seconds`: `issue` writes worker
+ * `w`'s next request (with `w` as its id), `ended` sees its result.
+ */
+const driveEngine = (
+  config: Config,
+  file: string,
+  depth: number,
+  issue: (engine: NativeEngine.Engine, fd: number, w: number) => void,
+  ended: (w: number, result: number) => void = () => {}
+): Promise<Tally> =>
   new Promise((resolve) => {
     const binding = NativeEngine.load()!
-    const fd = fs.openSync(config.dataFile, "r")
-    const next = positions(config, depth, size, sequential)
-    const { check, into } = checker()
+    const fd = fs.openSync(file, "r+")
     const { finish, tally } = startTally()
     const deadline = performance.now() + config.seconds * 1000
-    // the raw API reads into buffers the caller owns: one per worker, reused
-    const buffers = Array.from({ length: depth }, () => Buffer.allocUnsafeSlow(size))
     const started = new Float64Array(depth)
-    const position = new Float64Array(depth)
     let running = depth
-    const submit = (w: number) => {
-      if (performance.now() >= deadline) {
-        if (--running === 0) {
-          setImmediate(() => {
-            engine.destroy()
-            fs.closeSync(fd)
-            resolve(into(finish()))
-          })
-        }
-        return
-      }
-      position[w] = next(w)
-      started[w] = performance.now()
-      engine.read(w, fd, buffers[w]!, position[w]!)
-    }
-    const engine = new binding.Engine("io_uring", 256, (batch) => {
-      const now = performance.now()
-      for (let i = 0; i < batch.length; i += 2) {
-        const w = batch[i]!
-        const n = batch[i + 1]!
-        tally.latencies.push((now - started[w]!) * 1000)
-        tally.ops++
-        tally.bytes += Math.max(0, n)
-        check(n < 0 ? new Uint8Array(0) : buffers[w]!.subarray(0, n), position[w]!)
-        submit(w)
-      }
-    })
-    for (let w = 0; w < depth; w++) submit(w)
-  })
-
-/** Random 4 KiB writes through the raw engine, 64 in flight, one buffer per worker. */
-const rawWrites = (config: Config): Promise<Tally> =>
-  new Promise((resolve) => {
-    const binding = NativeEngine.load()!
-    const fd = fs.openSync(config.writeFile, "r+")
-    const next = writePositions(config, 64)
-    const { finish, tally } = startTally()
-    const deadline = performance.now() + config.seconds * 1000
-    const started = new Float64Array(64)
-    let running = 64
     const submit = (w: number) => {
       if (performance.now() >= deadline) {
         if (--running === 0) {
@@ -330,20 +295,42 @@ const rawWrites = (config: Config): Promise<Tally> =>
         return
       }
       started[w] = performance.now()
-      engine.write(w, fd, block, next(w))
+      issue(engine, fd, w)
     }
     const engine = new binding.Engine("io_uring", 256, (batch) => {
       const now = performance.now()
       for (let i = 0; i < batch.length; i += 2) {
         const w = batch[i]!
+        const result = batch[i + 1]!
         tally.latencies.push((now - started[w]!) * 1000)
         tally.ops++
-        tally.bytes += Math.max(0, batch[i + 1]!)
+        tally.bytes += Math.max(0, result)
+        ended(w, result)
         submit(w)
       }
     })
-    for (let w = 0; w < 64; w++) submit(w)
+    for (let w = 0; w < depth; w++) submit(w)
   })
+
+const rawReads = async (config: Config, depth: number, size: number, sequential: boolean): Promise<Tally> => {
+  const next = positions(config, depth, size, sequential)
+  const { check, into } = checker()
+  // the raw API reads into buffers the caller owns: one per worker, reused
+  const buffers = Array.from({ length: depth }, () => Buffer.allocUnsafeSlow(size))
+  const position = new Float64Array(depth)
+  return into(
+    await driveEngine(config, config.dataFile, depth, (engine, fd, w) => {
+      position[w] = next(w)
+      engine.read(w, fd, buffers[w]!, position[w]!)
+    }, (w, n) => check(n < 0 ? new Uint8Array(0) : buffers[w]!.subarray(0, n), position[w]!))
+  )
+}
+
+/** Random 4 KiB writes through the raw engine, 64 in flight. */
+const rawWrites = (config: Config): Promise<Tally> => {
+  const next = writePositions(config, 64)
+  return driveEngine(config, config.writeFile, 64, (engine, fd, w) => engine.write(w, fd, block, next(w)))
+}
 
 const nativeRaw: Participant = {
   name: "native io_uring batch API (no Effect)",
