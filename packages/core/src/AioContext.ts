@@ -15,6 +15,7 @@ import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as internal from "./internal/aioContext.js"
 import * as memory from "./internal/memoryContext.js"
+import * as slab from "./internal/slabAllocator.js"
 
 /**
  * The default bound on operations in flight, as caio's `MAX_REQUESTS_DEFAULT`.
@@ -102,7 +103,8 @@ export interface AioContextService extends Operations {
   /**
    * Allocates a buffer for a read. Its content may be anything: a read overwrites what it returns,
    * and AIOFile zeroes what a short read leaves. Backends on Node hand out uninitialized memory,
-   * which saves zero-filling every buffer before the kernel fills it again.
+   * which saves zero-filling every buffer before the kernel fills it again. The Node backends cut
+   * buffers of up to 8 KiB from shared slabs (see `makeSlabAllocator`).
    */
   readonly allocate: (size: number) => Uint8Array
   /** Which backend serves the operations: `io_uring`, `linux-aio`, `thread`, `memory`, or a user's name. */
@@ -181,6 +183,16 @@ export interface InFlightLimit {
     fd?: number
   ) => Effect.Effect<A, E>
   /**
+   * `run` in callback form, for an operation made with `fromCallback`: starts or queues the
+   * operation as `run` does and calls `done` once when it ends. When the operation was queued it
+   * returns a `Cancel` that drops it from the queue.
+   */
+  readonly submit: <A, E>(
+    start: (done: (result: Exit.Exit<A, E>) => void) => void,
+    done: (result: Exit.Exit<A, E>) => void,
+    fd?: number
+  ) => Cancel | void
+  /**
    * Runs several operations as one: each is started as `run` would (queued beyond the bound), and
    * the caller resumes once when all have ended, with their results in order, or with the first
    * failure. Interrupting the caller drops the ones still queued.
@@ -196,6 +208,60 @@ export interface InFlightLimit {
    */
   readonly whenIdle: (fd: number) => Effect.Effect<void>
 }
+
+/**
+ * How an operation in callback form reports its end: called once, with the result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Callback<A> = (result: Exit.Exit<A, PlatformError.PlatformError>) => void
+
+/**
+ * Drops an operation that is still queued: returns true when it did (its callback will never be
+ * called), false when the operation had already started (its callback will be called).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Cancel = () => boolean
+
+/**
+ * Makes an operation from its callback form: `submit` starts the operation, calls its last argument
+ * once with the result, and may return a `Cancel` while the operation is queued. The Effect it
+ * returns waits for the callback; interrupting it cancels a queued operation and lets a started one
+ * run to its end.
+ *
+ * The callback form stays attached to the operation it returns: `AIOFile` calls it directly when it
+ * finds it, which saves several Effect steps per read or write. A context whose operation is
+ * replaced (a test double wrapping `read`, say) loses the callback form of that operation only, so
+ * `AIOFile` then runs the replacement.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
+  submit: (...args: [...Args, Callback<A>]) => Cancel | void
+) => (...args: Args) => Effect.Effect<A, PlatformError.PlatformError> = internal.fromCallback
+
+/**
+ * Makes a read-buffer allocator that cuts requests of up to 8 KiB from shared 256 KiB slabs, as
+ * Node's `Buffer.allocUnsafe` does from its pool: one ArrayBuffer per slab instead of one per read,
+ * which is most of what a fresh 4 KiB buffer costs in allocation and GC. Larger requests come from
+ * `fresh`. Slabs are zero-filled, so a view's `.buffer` shows other reads' bytes and zeros, never
+ * stale memory; `seal` sees each new slab (the Node backends mark it untransferable, so posting one
+ * view's `.buffer` to a worker cannot detach the others, or a read still filling its view).
+ *
+ * A result from such an allocator shares its `.buffer`: use its `byteOffset` and `byteLength`, and
+ * copy it (`slice`) to keep a small piece of a read for long without keeping its slab.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSlabAllocator: (
+  fresh: (size: number) => Uint8Array,
+  seal?: (slab: ArrayBuffer) => void
+) => (size: number) => Uint8Array = slab.slabAllocator
 
 /**
  * Makes an `InFlightLimit`; fails with `BadArgument` when `maxRequests` is not a positive safe

@@ -1,4 +1,5 @@
 import { AioContext } from "@effect-aiofile/core"
+import type { PlatformError } from "@effect/platform/Error"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -105,6 +106,50 @@ describe("AioContext.makeInFlightLimit", () => {
         expect(yield* limit.run<string, never>((done) => done(Exit.succeed("ran")), fd)).toBe("ran")
         yield* limit.whenIdle(fd)
       }
+    }))
+
+  it.effect("submit: the callback form; Cancel drops a queued operation and says whether it did", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(1)
+      const ended: Array<number> = []
+      const finish: Array<(result: Exit.Exit<number>) => void> = []
+      const start = (i: number) => (done: (result: Exit.Exit<number>) => void) => (finish[i] = done)
+      const end = (result: Exit.Exit<number>) => ended.push(Exit.isSuccess(result) ? result.value : -1)
+      expect(limit.submit(start(0), end)).toBeUndefined() // started at once: nothing to cancel
+      const second = limit.submit(start(1), end)
+      const third = limit.submit(start(2), end)
+      expect(typeof second).toBe("function")
+      expect(third!()).toBe(true) // dropped while queued: its callback never comes
+      expect(third!()).toBe(false)
+      finish[0]!(Exit.succeed(10))
+      expect(ended).toEqual([10])
+      expect(second!()).toBe(false) // it started when the first ended: it runs to its end
+      finish[1]!(Exit.succeed(11))
+      expect(ended).toEqual([10, 11])
+      expect(finish[2]).toBeUndefined()
+      // every permit came back
+      expect(yield* limit.run<number, never>((done) => done(Exit.succeed(12)))).toBe(12)
+    }))
+
+  it.effect("fromCallback: an operation from its callback form; interrupting it cancels it while queued", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(1)
+      const finish: Array<AioContext.Callback<number>> = []
+      const operation = AioContext.fromCallback((i: number, done: AioContext.Callback<number>) =>
+        limit.submit<number, PlatformError>((end) => (finish[i] = end), done)
+      )
+      const first = yield* Effect.fork(operation(0))
+      const second = yield* Effect.fork(operation(1))
+      yield* Effect.yieldNow()
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(second))).toBe(true)
+      finish[0]!(Exit.succeed(5))
+      expect(yield* Fiber.join(first)).toBe(5)
+      expect(finish[1]).toBeUndefined()
+      // its permit came back: the next one starts
+      const third = yield* Effect.fork(operation(2))
+      yield* Effect.yieldNow()
+      finish[2]!(Exit.succeed(7))
+      expect(yield* Fiber.join(third)).toBe(7)
     }))
 
   it.effect("refuses a bound that is not a positive integer", () =>

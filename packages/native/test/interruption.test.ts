@@ -1,4 +1,5 @@
 import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AIOFile from "@effect-aiofile/core/AIOFile"
 import { NativeAioContext } from "@effect-aiofile/native"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -99,6 +100,28 @@ for (const [backend, layer] of layers) {
           yield* Fiber.interruptAll(fibers)
           yield* context.close(fd)
         }).pipe(Effect.provide(layer({ maxRequests: 1024 })))
+        expect(openFds()).toBe(before)
+      }))
+
+    it.effect("AIOFile: reads interrupted in flight or while queued are counted out, so close ends", () =>
+      Effect.gen(function*() {
+        const before = openFds()
+        yield* Effect.gen(function*() {
+          const file = yield* AIOFile.open(big, "rb")
+          // one request at a time: the large read holds the only permit, the small ones queue
+          const large = yield* Effect.fork(file.readInto(new Uint8Array(SIZE), 0))
+          const small = yield* Effect.forEach(
+            [0, 1, 2],
+            (i) => Effect.fork(file.readBytes(4096, i * 4096)),
+            { concurrency: "unbounded" }
+          )
+          yield* Effect.yieldNow()
+          for (const fiber of small) expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
+          expect(Exit.isInterrupted(yield* Fiber.interrupt(large))).toBe(true)
+          // a close that waited for a dropped read would never end (the test would time out)
+          yield* file.close
+          expect(yield* file.closed).toBe(true)
+        }).pipe(Effect.scoped, Effect.provide(layer({ maxRequests: 1 })))
         expect(openFds()).toBe(before)
       }))
   })

@@ -1,7 +1,15 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type { AioContextService, InFlightLimit, MakeOptions, Operations, ReadRequest } from "../AioContext.js"
+import type {
+  AioContextService,
+  Callback,
+  Cancel,
+  InFlightLimit,
+  MakeOptions,
+  Operations,
+  ReadRequest
+} from "../AioContext.js"
 import { badArgument } from "./aioError.js"
 
 /** @internal */
@@ -16,6 +24,34 @@ export const validateMaxRequests = (
     : Number.isSafeInteger(maxRequests) && maxRequests > 0
     ? Effect.succeed(maxRequests)
     : Effect.fail(badArgument("AioContext", `maxRequests must be a positive integer, got ${maxRequests}`))
+
+type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
+
+/** The callback form of each operation made by `fromCallback`, keyed by the operation. */
+const callbackForms = new WeakMap<object, Submit<ReadonlyArray<unknown>, unknown>>()
+
+/** @internal */
+export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
+  submit: Submit<Args, A>
+): (...args: Args) => Effect.Effect<A, PlatformError.PlatformError> => {
+  const operation = (...args: Args) =>
+    Effect.async<A, PlatformError.PlatformError>((resume) => {
+      const cancel = submit(...args, resume)
+      if (typeof cancel === "function") return Effect.sync(cancel)
+    })
+  callbackForms.set(operation, submit as Submit<ReadonlyArray<unknown>, unknown>)
+  return operation
+}
+
+/**
+ * The callback form of an operation made by `fromCallback`, or undefined for any other function
+ * (an operation wrapped by `make`, or replaced by a test).
+ *
+ * @internal
+ */
+export const callbackForm = <Args extends ReadonlyArray<unknown>, A>(
+  operation: (...args: Args) => Effect.Effect<A, PlatformError.PlatformError>
+): Submit<Args, A> | undefined => callbackForms.get(operation) as Submit<Args, A> | undefined
 
 /**
  * Bounds Effects to `max` in flight: a counter on the fast path, a queue when full. (An Effect
@@ -104,9 +140,11 @@ export const makeInFlightLimit = (
       waiting.push(begin)
       return true
     }
-    const unqueue = (begin: () => void) => {
+    const unqueue = (begin: () => void): boolean => {
       const at = waiting.indexOf(begin)
-      if (at !== -1) waiting.splice(at, 1)
+      if (at === -1) return false
+      waiting.splice(at, 1)
+      return true
     }
     /**
      * Operations started on each descriptor and not ended (indexed by descriptor: they are small
@@ -131,19 +169,28 @@ export const makeInFlightLimit = (
       idle.delete(fd)
       waiting.forEach((wake) => wake())
     }
+    const submit = <A, E>(
+      start: (done: (result: Exit.Exit<A, E>) => void) => void,
+      done: (result: Exit.Exit<A, E>) => void,
+      fd?: number
+    ): Cancel | void => {
+      const begin = () => {
+        started(fd)
+        start((result) => {
+          ended(fd)
+          release()
+          done(result)
+        })
+      }
+      return admit(begin) ? () => unqueue(begin) : undefined
+    }
     return {
       maxRequests: max,
+      submit,
       run: <A, E>(start: (done: (result: Exit.Exit<A, E>) => void) => void, fd?: number) =>
         Effect.async<A, E>((resume) => {
-          const begin = () => {
-            started(fd)
-            start((result) => {
-              ended(fd)
-              release()
-              resume(result)
-            })
-          }
-          if (admit(begin)) return Effect.sync(() => unqueue(begin))
+          const cancel = submit(start, resume, fd)
+          if (typeof cancel === "function") return Effect.sync(cancel)
         }),
       runAll: <A, E>(starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>, fd?: number) =>
         Effect.async<Array<A>, E>((resume) => {

@@ -11,10 +11,11 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
-import { AioContext, type AioContextService } from "../AioContext.js"
+import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import type { DataOf, FileMode } from "../FileMode.js"
+import { callbackForm } from "./aioContext.js"
 import { badArgument } from "./aioError.js"
 import { type Codec, codecFor, encodings } from "./encoding.js"
 import { parseMode } from "./fileMode.js"
@@ -58,6 +59,63 @@ const relabel = (method: string, name: string) => (error: PlatformError.Platform
       ...(error.cause !== undefined ? { cause: error.cause } : {})
     }) :
     error
+
+/** A buffer filled up to `total` bytes: itself when full, else its zeroed-past-`total` prefix. */
+const filled = (buffer: Uint8Array, total: number): Uint8Array =>
+  total === buffer.length
+    ? buffer
+    // short: the rest of the buffer holds whatever the allocator left there; never hand it out
+    : buffer.fill(0, total).subarray(0, total)
+
+/** The error of a write that made no progress. */
+const writeZero = (name: string, offset: number, written: number, length: number) =>
+  new PlatformError.SystemError({
+    reason: "WriteZero",
+    module: "FileSystem",
+    method: "writeBytes",
+    pathOrDescriptor: name,
+    description: `the write at offset ${offset + written} made no progress (${written} of ${length} bytes written)`
+  })
+
+type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callback<number>) => Cancel | void
+
+/**
+ * Reads through a read's callback form until `buffer` is full or the end of the file (see `fill`);
+ * `done` gets the bytes read. Returns the first read's `Cancel`.
+ */
+const fillWith = (read: Transfer, fd: number, buffer: Uint8Array, offset: number, done: Callback<number>) => {
+  const step = (from: number): Cancel | void =>
+    read(fd, from === 0 ? buffer : buffer.subarray(from), offset + from, (result) => {
+      if (Exit.isFailure(result)) return done(result)
+      const total = from + result.value
+      if (result.value === 0 || total === buffer.length) done(from === 0 ? result : Exit.succeed(total))
+      else step(total)
+    })
+  return step(0)
+}
+
+/**
+ * Writes through a write's callback form until all of `data` is written (see `writeFrom`); `done`
+ * gets its length. Returns the first write's `Cancel`.
+ */
+const writeWith = (
+  write: Transfer,
+  name: string,
+  fd: number,
+  data: Uint8Array,
+  offset: number,
+  done: Callback<number>
+) => {
+  const step = (from: number): Cancel | void =>
+    write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
+      if (Exit.isFailure(result)) return done(result)
+      const total = from + result.value
+      if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, data.length)))
+      else if (total >= data.length) done(Exit.succeed(data.length))
+      else step(total)
+    })
+  return step(0)
+}
 
 class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readonly [TypeId]: AioFile.TypeId = TypeId
@@ -126,6 +184,33 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
           }
         })
       )
+    })
+  }
+
+  /**
+   * The path of an operation whose callback form the backend provides (see
+   * `AioContext.fromCallback`): one `Effect.async` around it. The state check and the submission run
+   * in one synchronous step, so no close can slip between them, and the count of operations in
+   * flight ends in the completion callback, which also runs when the fiber was interrupted meanwhile:
+   * no mask is needed.
+   */
+  private submitted<B>(
+    method: string,
+    submit: (fd: number, done: Callback<B>) => Cancel | void
+  ): Effect.Effect<B, AioError> {
+    return Effect.async<B, AioError>((resume) => {
+      const state = this.state
+      if (state._tag !== "Open") return resume(Effect.fail(this.notOpen(method)))
+      this.inFlight++
+      const cancel = submit(state.fd, (result) => {
+        this.operationEnded()
+        resume(Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name))))
+      })
+      if (typeof cancel === "function") {
+        return Effect.sync(() => {
+          if (cancel()) this.operationEnded()
+        })
+      }
     })
   }
 
@@ -244,6 +329,15 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       checkPosition("readBytes", "offset", offset) ??
       (this.mode.readable ? undefined : this.notReadable("readBytes"))
     if (invalid !== undefined) return Effect.fail(invalid)
+    const read = callbackForm(this.context.read)
+    if (read !== undefined && size !== -1 && size < CLAMP_READ_SIZE) {
+      return this.submitted("readBytes", (fd, done) => {
+        const buffer = this.allocate("readBytes", size)
+        if (!(buffer instanceof Uint8Array)) return done(Exit.fail(buffer))
+        if (size === 0) return done(Exit.succeed(buffer))
+        return fillWith(read, fd, buffer, offset, (result) => done(Exit.map(result, (total) => filled(buffer, total))))
+      })
+    }
     return this.withFd("readBytes", (fd) =>
       size === -1 || size >= CLAMP_READ_SIZE
         ? Effect.flatMap(
@@ -256,6 +350,13 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
     const invalid = this.checkTransfer("readInto", buffer, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
+    const read = callbackForm(this.context.read)
+    if (read !== undefined) {
+      return this.submitted(
+        "readInto",
+        (fd, done) => buffer.length === 0 ? done(Exit.succeed(0)) : fillWith(read, fd, buffer, offset, done)
+      )
+    }
     return this.withFd("readInto", (fd) => this.fill(fd, buffer, offset))
   }
 
@@ -286,11 +387,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         }
         return Effect.map(
           this.fillMany(fd, buffers, list.map(({ offset }) => offset)),
-          (counts) =>
-            counts.map((n, i) => {
-              const buffer = buffers[i]!
-              return n === buffer.length ? buffer : buffer.fill(0, n).subarray(0, n)
-            })
+          (counts) => counts.map((n, i) => filled(buffers[i]!, n))
         )
       })
     })
@@ -358,17 +455,18 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   /** Reads until `length` bytes or the end of the file; returns what it got. */
   private readAt(fd: number, length: number, offset: number): Effect.Effect<Uint8Array, PlatformError.PlatformError> {
     if (length === 0) return Effect.succeed(new Uint8Array(0))
-    let buffer: Uint8Array
+    const buffer = this.allocate("readBytes", length)
+    if (!(buffer instanceof Uint8Array)) return Effect.fail(buffer)
+    return Effect.map(this.fill(fd, buffer, offset), (total) => filled(buffer, total))
+  }
+
+  /** A buffer from the backend's allocator, or the error when it cannot give one that large. */
+  private allocate(method: string, length: number): Uint8Array | PlatformError.BadArgument {
     try {
-      buffer = this.context.allocate(length)
+      return length === 0 ? new Uint8Array(0) : this.context.allocate(length)
     } catch {
-      return Effect.fail(badArgument("readBytes", `cannot allocate a buffer of ${length} bytes`))
+      return badArgument(method, `cannot allocate a buffer of ${length} bytes`)
     }
-    return Effect.map(this.fill(fd, buffer, offset), (total) =>
-      total === length
-        ? buffer
-        // short: the rest of the buffer holds whatever the allocator left there; never hand it out
-        : buffer.fill(0, total).subarray(0, total))
   }
 
   write(data: A, offset = 0): Effect.Effect<number, AioError> {
@@ -386,6 +484,13 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   writeBytes(data: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
     const invalid = this.checkTransfer("writeBytes", data, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
+    const write = callbackForm(this.context.write)
+    if (write !== undefined) {
+      return this.submitted(
+        "writeBytes",
+        (fd, done) => data.length === 0 ? done(Exit.succeed(0)) : writeWith(write, this.name, fd, data, offset, done)
+      )
+    }
     return this.withFd(
       "writeBytes",
       (fd) => data.length === 0 ? Effect.succeed(0) : this.writeFrom(fd, data, offset, 0)
@@ -430,29 +535,21 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   ): Effect.Effect<number, PlatformError.PlatformError> {
     if (written >= data.length) return Effect.succeed(data.length)
     return Effect.flatMap(this.context.write(fd, data.subarray(written), offset + written), (n) => {
-      if (n === 0) {
-        return Effect.fail(
-          new PlatformError.SystemError({
-            reason: "WriteZero",
-            module: "FileSystem",
-            method: "writeBytes",
-            pathOrDescriptor: this.name,
-            description: `the write at offset ${
-              offset + written
-            } made no progress (${written} of ${data.length} bytes written)`
-          })
-        )
-      }
+      if (n === 0) return Effect.fail(writeZero(this.name, offset, written, data.length))
       return this.writeFrom(fd, data, offset, written + n)
     })
   }
 
   get fsync(): Effect.Effect<void, AioError> {
-    return this.withFd("fsync", (fd) => this.context.fsync(fd))
+    const sync = callbackForm(this.context.fsync)
+    return sync !== undefined ? this.submitted("fsync", sync) : this.withFd("fsync", (fd) => this.context.fsync(fd))
   }
 
   get fdsync(): Effect.Effect<void, AioError> {
-    return this.withFd("fdsync", (fd) => this.context.fdatasync(fd))
+    const sync = callbackForm(this.context.fdatasync)
+    return sync !== undefined
+      ? this.submitted("fdsync", sync)
+      : this.withFd("fdsync", (fd) => this.context.fdatasync(fd))
   }
 
   get size(): Effect.Effect<number, AioError> {

@@ -1,3 +1,4 @@
+import type { PlatformError } from "@effect/platform/Error"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -5,7 +6,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
-import { AioContext } from "../AioContext.js"
+import * as AioContext from "../AioContext.js"
+import type { AioContextService, Callback } from "../AioContext.js"
 import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
@@ -221,7 +223,7 @@ export const suite = (name: string, options: Options): void => {
 
         it.effect("the context reports its backend and bound", () =>
           Effect.gen(function*() {
-            const context = yield* AioContext
+            const context = yield* AioContext.AioContext
             expect(context.backend.length).toBeGreaterThan(0)
             expect(context.maxRequests).toBeGreaterThan(0)
           }))
@@ -537,6 +539,144 @@ export const suite = (name: string, options: Options): void => {
           Effect.gen(function*() {
             for (const fd of [-1, 1.5, NaN]) expectTag(yield* failure(AIOFile.fromFd(fd, { mode: "r" })), "BadArgument")
           }))
+      })
+
+      describe("operations replaced by a test", () => {
+        /** Runs a backend's Effect as the body of a callback form. */
+        const viaCallback = <A>(effect: Effect.Effect<A, PlatformError>, done: Callback<A>): void => {
+          Effect.runCallback(effect, { onExit: done })
+        }
+        /** The context with `read` and `write` moving at most a few bytes per call. */
+        const shortTransfers = (context: AioContextService, callbackForm: boolean): AioContextService => {
+          const read = (fd: number, buffer: Uint8Array, position: number) =>
+            context.read(fd, buffer.subarray(0, Math.min(3, buffer.length)), position)
+          const write = (fd: number, buffer: Uint8Array, position: number) =>
+            context.write(fd, buffer.subarray(0, Math.min(5, buffer.length)), position)
+          if (!callbackForm) return { ...context, read, write }
+          // the same through callback forms, which AIOFile calls directly
+          return {
+            ...context,
+            read: AioContext.fromCallback((fd: number, buffer: Uint8Array, position: number, done: Callback<number>) =>
+              viaCallback(read(fd, buffer, position), done)
+            ),
+            write: AioContext.fromCallback((fd: number, buffer: Uint8Array, position: number, done: Callback<number>) =>
+              viaCallback(write(fd, buffer, position), done)
+            )
+          }
+        }
+
+        for (const callbackForm of [false, true]) {
+          it.effect(
+            `short reads and writes are continued until done (${callbackForm ? "callback forms" : "Effects"})`,
+            () =>
+              Effect.gen(function*() {
+                const context = yield* AioContext.AioContext
+                const data = new Uint8Array(100).map((_, i) => i + 1)
+                const path = fresh("short")
+                yield* Effect.gen(function*() {
+                  const file = yield* AIOFile.open(path, "w+b")
+                  expect(yield* file.writeBytes(data, 10)).toBe(100)
+                  expect(yield* file.readBytes(50, 10)).toEqual(data.subarray(0, 50))
+                  const into = new Uint8Array(200)
+                  expect(yield* file.readInto(into, 10)).toBe(100)
+                  expect(into.subarray(0, 100)).toEqual(data)
+                  expect(yield* file.readBytes(1000, 60)).toEqual(data.subarray(50))
+                }).pipe(
+                  Effect.scoped,
+                  Effect.provideService(AioContext.AioContext, shortTransfers(context, callbackForm))
+                )
+                expect(yield* contentOf(path)).toEqual(new Uint8Array([...new Uint8Array(10), ...data]))
+              })
+          )
+
+          it.effect(
+            `a replaced operation is the one AIOFile runs (${callbackForm ? "callback forms" : "Effects"})`,
+            () =>
+              Effect.gen(function*() {
+                const context = yield* AioContext.AioContext
+                const eio = (method: string, fd: number) =>
+                  Effect.fail(AioError.fromErrno("EIO", { method, syscall: method, pathOrDescriptor: fd }))
+                const broken: AioContextService = callbackForm
+                  ? {
+                    ...context,
+                    read: AioContext.fromCallback((fd: number, _b: Uint8Array, _p: number, done: Callback<number>) =>
+                      viaCallback(eio("read", fd), done)
+                    ),
+                    write: AioContext.fromCallback((fd: number, _b: Uint8Array, _p: number, done: Callback<number>) =>
+                      viaCallback(eio("write", fd), done)
+                    ),
+                    fsync: AioContext.fromCallback((fd: number, done: Callback<void>) =>
+                      viaCallback(eio("fsync", fd), done)
+                    ),
+                    fdatasync: AioContext.fromCallback((fd: number, done: Callback<void>) =>
+                      viaCallback(eio("fdatasync", fd), done)
+                    )
+                  }
+                  : {
+                    ...context,
+                    read: (fd) => eio("read", fd),
+                    write: (fd) => eio("write", fd),
+                    fsync: (fd) => eio("fsync", fd),
+                    fdatasync: (fd) => eio("fdatasync", fd)
+                  }
+                const path = yield* withContent("replaced", "abc")
+                yield* Effect.gen(function*() {
+                  const file = yield* AIOFile.open(path, "r+b")
+                  for (
+                    const effect of [
+                      file.readBytes(3, 0),
+                      file.readInto(new Uint8Array(3), 0),
+                      file.writeBytes(bytes(1), 0),
+                      file.fsync,
+                      file.fdsync
+                    ]
+                  ) {
+                    const error = yield* failure(effect)
+                    expectTag(error, "SystemError")
+                    expect(AioError.errnoCode(error)).toEqual(Option.some("EIO"))
+                  }
+                  // close reports its failed fdsync, and still closes the descriptor
+                  expect(AioError.errnoCode(yield* failure(file.close))).toEqual(Option.some("EIO"))
+                  expect(yield* file.closed).toBe(true)
+                }).pipe(Effect.scoped, Effect.provideService(AioContext.AioContext, broken))
+                expect(yield* contentOf(path)).toEqual(utf8("abc"))
+              })
+          )
+
+          it.effect(
+            `a write that makes no progress is WriteZero, not a loop (${callbackForm ? "callback forms" : "Effects"})`,
+            () =>
+              Effect.gen(function*() {
+                const context = yield* AioContext.AioContext
+                const stuck: AioContextService = {
+                  ...context,
+                  write: callbackForm
+                    ? AioContext.fromCallback((_fd: number, _b: Uint8Array, _p: number, done: Callback<number>) => {
+                      done(Exit.succeed(0))
+                    })
+                    : () => Effect.succeed(0)
+                }
+                const file = yield* Effect.provideService(
+                  AIOFile.open(fresh("stuck"), "wb"),
+                  AioContext.AioContext,
+                  stuck
+                )
+                expectTag(yield* failure(file.writeBytes(bytes(1, 2), 0)), "SystemError", "WriteZero")
+              }).pipe(Effect.scoped)
+          )
+        }
+
+        it.effect("many small reads held together keep their own bytes", () =>
+          Effect.gen(function*() {
+            const data = new Uint8Array(64 * 1000).map((_, i) => (i * 7 + (i >> 10)) & 255)
+            const file = yield* AIOFile.open(yield* withContent("small-reads", data), "rb")
+            const reads = yield* Effect.forEach(
+              Array.from({ length: 64 }, (_, i) => i),
+              (i) => file.readBytes(1000 - i, i * 1000),
+              { concurrency: "unbounded" }
+            )
+            reads.forEach((read, i) => expect(read).toEqual(data.subarray(i * 1000, i * 1000 + 1000 - i)))
+          }).pipe(Effect.scoped))
       })
 
       streamTests({ it, fresh, withContent, contentOf })
