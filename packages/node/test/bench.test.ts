@@ -6,6 +6,19 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 describe("pnpm bench", () => {
+  it("refuses an unknown option or workload with its usage, before any work", () => {
+    const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
+    for (const args of [["--help-me"], ["--quick", "--reps"], ["--workloads", "read-4k"], ["--seconds", "-1"]]) {
+      const run = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 30_000 })
+      expect(run.status, args.join(" ")).toBe(2)
+      expect(run.stderr).toContain("usage: pnpm bench")
+      expect(run.stderr).not.toContain("preparing files")
+    }
+    const help = spawnSync(process.execPath, [main, "--help"], { encoding: "utf8", timeout: 30_000 })
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain("--workloads read-4k-qd64")
+  })
+
   it("runs every participant at a tiny scale and writes the table, the JSON and the chart", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-bench-smoke-"))
     const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))

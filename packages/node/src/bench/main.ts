@@ -19,10 +19,47 @@ import { failedResult, type WorkerResult } from "./result.js"
 
 const MiB = 1024 * 1024
 
+const USAGE = `usage: pnpm bench [--quick] [--reps N] [--seconds S] [--size MiB] [--only TEXT]
+                  [--workloads ${workloads.map((w) => w.id).join(",")}] [--out DIR]`
+
+const VALUED = ["reps", "seconds", "size", "only", "workloads", "out"]
+
+/** Refuses what it does not know (a typo must not start a 15-minute run): usage, exit code 2. */
+const checkArguments = (args: ReadonlyArray<string>) => {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--help" || arg === "-h") {
+      process.stdout.write(`${USAGE}\n`)
+      process.exit(0)
+    }
+    const valued = VALUED.includes(arg.slice(2)) && arg.startsWith("--")
+    if (valued && i + 1 < args.length) i++
+    else if (arg !== "--quick") {
+      process.stderr.write(`unknown or incomplete option ${JSON.stringify(arg)}\n${USAGE}\n`)
+      process.exit(2)
+    }
+  }
+  const unknown = (option("workloads")?.split(",") ?? []).filter((id) => !workloads.some((w) => w.id === id))
+  const numbers = ["reps", "seconds", "size"].filter((name) => {
+    const value = option(name)
+    return value !== undefined && !(Number(value) > 0)
+  })
+  if (unknown.length > 0 || numbers.length > 0) {
+    process.stderr.write(
+      `${unknown.length > 0 ? `unknown workloads: ${unknown.join(", ")}\n` : ""}${
+        numbers.map((name) => `--${name} must be a positive number\n`).join("")
+      }${USAGE}\n`
+    )
+    process.exit(2)
+  }
+}
+
 const option = (name: string): string | undefined => {
   const at = process.argv.indexOf(`--${name}`)
   return at === -1 ? undefined : process.argv[at + 1]
 }
+
+checkArguments(process.argv.slice(2))
 
 const quick = process.argv.includes("--quick")
 const reps = Number(option("reps") ?? (quick ? 3 : 5))
