@@ -123,6 +123,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   /** Operations on the descriptor that have started and not ended; close waits for them. */
   private inFlight = 0
   private drained: Deferred.Deferred<void> | undefined
+  /** The callback forms of the backend's operations (see `AioContext.fromCallback`), when it has them. */
+  private readonly submitRead: Transfer | undefined
+  private readonly submitWrite: Transfer | undefined
+  private readonly submitFsync: ((fd: number, done: Callback<void>) => Cancel | void) | undefined
+  private readonly submitFdatasync: ((fd: number, done: Callback<void>) => Cancel | void) | undefined
 
   constructor(
     readonly context: AioContextService,
@@ -134,6 +139,10 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     fd: number | undefined
   ) {
     this.state = fd === undefined ? unopened : { _tag: "Open", fd }
+    this.submitRead = callbackForm(context.read)
+    this.submitWrite = callbackForm(context.write)
+    this.submitFsync = callbackForm(context.fsync)
+    this.submitFdatasync = callbackForm(context.fdatasync)
   }
 
   get encoding(): string {
@@ -329,7 +338,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       checkPosition("readBytes", "offset", offset) ??
       (this.mode.readable ? undefined : this.notReadable("readBytes"))
     if (invalid !== undefined) return Effect.fail(invalid)
-    const read = callbackForm(this.context.read)
+    const read = this.submitRead
     if (read !== undefined && size !== -1 && size < CLAMP_READ_SIZE) {
       return this.submitted("readBytes", (fd, done) => {
         const buffer = this.allocate("readBytes", size)
@@ -350,7 +359,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
     const invalid = this.checkTransfer("readInto", buffer, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
-    const read = callbackForm(this.context.read)
+    const read = this.submitRead
     if (read !== undefined) {
       return this.submitted(
         "readInto",
@@ -484,7 +493,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   writeBytes(data: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
     const invalid = this.checkTransfer("writeBytes", data, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
-    const write = callbackForm(this.context.write)
+    const write = this.submitWrite
     if (write !== undefined) {
       return this.submitted(
         "writeBytes",
@@ -541,12 +550,12 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   get fsync(): Effect.Effect<void, AioError> {
-    const sync = callbackForm(this.context.fsync)
+    const sync = this.submitFsync
     return sync !== undefined ? this.submitted("fsync", sync) : this.withFd("fsync", (fd) => this.context.fsync(fd))
   }
 
   get fdsync(): Effect.Effect<void, AioError> {
-    const sync = callbackForm(this.context.fdatasync)
+    const sync = this.submitFdatasync
     return sync !== undefined
       ? this.submitted("fdsync", sync)
       : this.withFd("fdsync", (fd) => this.context.fdatasync(fd))
