@@ -249,8 +249,9 @@ export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
  * Node's `Buffer.allocUnsafe` does from its pool: one ArrayBuffer per slab instead of one per read,
  * which is most of what a fresh 4 KiB buffer costs in allocation and GC. Larger requests come from
  * `fresh`. Slabs are zero-filled, so a view's `.buffer` shows other reads' bytes and zeros, never
- * stale memory; `seal` sees each new slab (the Node backends mark it untransferable, so posting one
- * view's `.buffer` to a worker cannot detach the others, or a read still filling its view).
+ * stale memory; `seal` sees each new slab (the Node backends mark it untransferable, so a transfer
+ * of one view's `.buffer` cannot detach the others, or a read still filling its view: Node 20
+ * copies it, Node 21 and later throw a `DataCloneError`).
  *
  * A result from such an allocator shares its `.buffer`: use its `byteOffset` and `byteLength`, and
  * copy it (`slice`) to keep a small piece of a read for long without keeping its slab.

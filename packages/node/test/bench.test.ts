@@ -8,7 +8,17 @@ import { fileURLToPath } from "node:url"
 describe("pnpm bench", () => {
   it("refuses an unknown option or workload with its usage, before any work", () => {
     const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
-    for (const args of [["--help-me"], ["--quick", "--reps"], ["--workloads", "read-4k"], ["--seconds", "-1"]]) {
+    for (
+      const args of [
+        ["--help-me"],
+        ["--quick", "--reps"],
+        ["--only", "--quick"],
+        ["--workloads", "read-4k"],
+        ["--seconds", "-1"],
+        ["--seconds", "Infinity"],
+        ["--reps", "2.5"]
+      ]
+    ) {
       const run = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 30_000 })
       expect(run.status, args.join(" ")).toBe(2)
       expect(run.stderr).toContain("usage: pnpm bench")

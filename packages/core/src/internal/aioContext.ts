@@ -169,19 +169,37 @@ export const makeInFlightLimit = (
       idle.delete(fd)
       waiting.forEach((wake) => wake())
     }
+    /**
+     * What starts an operation once it is admitted: counts it on its descriptor and ends it once,
+     * when it reports its result or when `start` throws (a defect, which must not keep the permit).
+     */
+    const starter = <A, E>(
+      start: (done: (result: Exit.Exit<A, E>) => void) => void,
+      done: (result: Exit.Exit<A, E>) => void,
+      fd: number | undefined
+    ) =>
+    () => {
+      started(fd)
+      let over = false
+      const end = (result: Exit.Exit<A, E>) => {
+        if (over) return
+        over = true
+        ended(fd)
+        release()
+        done(result)
+      }
+      try {
+        start(end)
+      } catch (error) {
+        end(Exit.die(error))
+      }
+    }
     const submit = <A, E>(
       start: (done: (result: Exit.Exit<A, E>) => void) => void,
       done: (result: Exit.Exit<A, E>) => void,
       fd?: number
     ): Cancel | void => {
-      const begin = () => {
-        started(fd)
-        start((result) => {
-          ended(fd)
-          release()
-          done(result)
-        })
-      }
+      const begin = starter(start, done, fd)
       return admit(begin) ? () => unqueue(begin) : undefined
     }
     return {
@@ -200,16 +218,11 @@ export const makeInFlightLimit = (
           if (remaining === 0) return resume(Exit.succeed(results))
           const queued: Array<() => void> = []
           starts.forEach((start, i) => {
-            const begin = () => {
-              started(fd)
-              start((result) => {
-                ended(fd)
-                release()
-                if (Exit.isSuccess(result)) results[i] = result.value
-                else failure ??= Exit.failCause(result.cause)
-                if (--remaining === 0) resume(failure ?? Exit.succeed(results))
-              })
-            }
+            const begin = starter(start, (result: Exit.Exit<A, E>) => {
+              if (Exit.isSuccess(result)) results[i] = result.value
+              else failure ??= Exit.failCause(result.cause)
+              if (--remaining === 0) resume(failure ?? Exit.succeed(results))
+            }, fd)
             if (admit(begin)) queued.push(begin)
           })
           if (queued.length > 0) return Effect.sync(() => queued.forEach(unqueue))

@@ -77,6 +77,18 @@ const writeZero = (name: string, offset: number, written: number, length: number
     description: `the write at offset ${offset + written} made no progress (${written} of ${length} bytes written)`
   })
 
+/**
+ * Submits through a callback form; a throw (a defect of the form) ends the operation with it, also
+ * when it happens in a continuation, which runs inside the backend's completion callback.
+ */
+const guarded = <A>(done: Callback<A>, submit: () => Cancel | void): Cancel | void => {
+  try {
+    return submit()
+  } catch (error) {
+    done(Exit.die(error))
+  }
+}
+
 type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callback<number>) => Cancel | void
 
 /**
@@ -85,12 +97,13 @@ type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callbac
  */
 const fillWith = (read: Transfer, fd: number, buffer: Uint8Array, offset: number, done: Callback<number>) => {
   const step = (from: number): Cancel | void =>
-    read(fd, from === 0 ? buffer : buffer.subarray(from), offset + from, (result) => {
-      if (Exit.isFailure(result)) return done(result)
-      const total = from + result.value
-      if (result.value === 0 || total === buffer.length) done(from === 0 ? result : Exit.succeed(total))
-      else step(total)
-    })
+    guarded(done, () =>
+      read(fd, from === 0 ? buffer : buffer.subarray(from), offset + from, (result) => {
+        if (Exit.isFailure(result)) return done(result)
+        const total = from + result.value
+        if (result.value === 0 || total === buffer.length) done(from === 0 ? result : Exit.succeed(total))
+        else step(total)
+      }))
   return step(0)
 }
 
@@ -107,13 +120,14 @@ const writeWith = (
   done: Callback<number>
 ) => {
   const step = (from: number): Cancel | void =>
-    write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
-      if (Exit.isFailure(result)) return done(result)
-      const total = from + result.value
-      if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, data.length)))
-      else if (total >= data.length) done(Exit.succeed(data.length))
-      else step(total)
-    })
+    guarded(done, () =>
+      write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
+        if (Exit.isFailure(result)) return done(result)
+        const total = from + result.value
+        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, data.length)))
+        else if (total >= data.length) done(Exit.succeed(data.length))
+        else step(total)
+      }))
   return step(0)
 }
 
@@ -182,7 +196,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       this.inFlight++
       // one mask and one match per operation (ensuring + mapError cost about twice as much)
       return Effect.uninterruptibleMask((restore) =>
-        Effect.matchCauseEffect(restore(operation(state.fd)), {
+        Effect.matchCauseEffect(restore(Effect.suspend(() => operation(state.fd))), {
           onFailure: (cause) => {
             this.operationEnded()
             return Effect.failCause(Cause.map(cause, relabel(method, this.name)))
@@ -211,13 +225,26 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       const state = this.state
       if (state._tag !== "Open") return resume(Effect.fail(this.notOpen(method)))
       this.inFlight++
-      const cancel = submit(state.fd, (result) => {
+      let over = false
+      const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
+        if (over) return
+        over = true
         this.operationEnded()
         resume(Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name))))
-      })
+      }
+      let cancel: Cancel | void
+      try {
+        cancel = submit(state.fd, end)
+      } catch (error) {
+        // a throwing callback form is a defect; it must not leave the operation counted
+        return end(Exit.die(error))
+      }
       if (typeof cancel === "function") {
         return Effect.sync(() => {
-          if (cancel()) this.operationEnded()
+          if (!over && cancel()) {
+            over = true
+            this.operationEnded()
+          }
         })
       }
     })

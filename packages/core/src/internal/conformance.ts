@@ -623,17 +623,19 @@ export const suite = (name: string, options: Options): void => {
                 yield* Effect.gen(function*() {
                   const file = yield* AIOFile.open(path, "r+b")
                   for (
-                    const effect of [
-                      file.readBytes(3, 0),
-                      file.readInto(new Uint8Array(3), 0),
-                      file.writeBytes(bytes(1), 0),
-                      file.fsync,
-                      file.fdsync
-                    ]
+                    const [method, effect] of [
+                      ["readBytes", file.readBytes(3, 0)],
+                      ["readInto", file.readInto(new Uint8Array(3), 0)],
+                      ["writeBytes", file.writeBytes(bytes(1), 0)],
+                      ["fsync", file.fsync],
+                      ["fdsync", file.fdsync]
+                    ] as ReadonlyArray<readonly [string, Effect.Effect<unknown, AioError.AioError>]>
                   ) {
                     const error = yield* failure(effect)
                     expectTag(error, "SystemError")
                     expect(AioError.errnoCode(error)).toEqual(Option.some("EIO"))
+                    // the error names the file and the AIOFile method, not the descriptor
+                    expect(error).toMatchObject({ method, pathOrDescriptor: path })
                   }
                   // close reports its failed fdsync, and still closes the descriptor
                   expect(AioError.errnoCode(yield* failure(file.close))).toEqual(Option.some("EIO"))
@@ -662,6 +664,42 @@ export const suite = (name: string, options: Options): void => {
                   stuck
                 )
                 expectTag(yield* failure(file.writeBytes(bytes(1, 2), 0)), "SystemError", "WriteZero")
+              }).pipe(Effect.scoped)
+          )
+
+          it.effect(
+            `an operation that throws is a defect, and close still ends (${
+              callbackForm ? "callback forms" : "Effects"
+            })`,
+            () =>
+              Effect.gen(function*() {
+                const context = yield* AioContext.AioContext
+                const boom = () => {
+                  // eslint-disable-next-line no-restricted-syntax -- a broken backend is what this test plays
+                  throw new Error("boom")
+                }
+                const throwing: AioContextService = {
+                  ...context,
+                  read: callbackForm ? AioContext.fromCallback(boom) : boom,
+                  write: callbackForm ? AioContext.fromCallback(boom) : boom
+                }
+                const file = yield* Effect.provideService(
+                  AIOFile.open(yield* withContent("throwing", "abc"), "r+b"),
+                  AioContext.AioContext,
+                  throwing
+                )
+                const effects: ReadonlyArray<Effect.Effect<unknown, AioError.AioError>> = [
+                  file.readBytes(3, 0),
+                  file.readInto(new Uint8Array(3), 0),
+                  file.writeBytes(bytes(1))
+                ]
+                for (const effect of effects) {
+                  const exit = yield* Effect.exit(effect)
+                  expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+                }
+                // nothing stays counted in flight: close does not wait forever
+                yield* file.close
+                expect(yield* file.closed).toBe(true)
               }).pipe(Effect.scoped)
           )
         }

@@ -248,7 +248,10 @@ const operations = (
     // one fiber suspension for the whole batch; the engine submits its reads in one call
     readMany: (fd, requests) =>
       runAll(
-        requests.map(({ buffer, position }) => begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position)))
+        requests.map(({ buffer, position }) =>
+          begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position))
+        ),
+        fd
       ),
     write: AioContext.fromCallback((
       fd: number,

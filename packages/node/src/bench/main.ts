@@ -33,7 +33,7 @@ const checkArguments = (args: ReadonlyArray<string>) => {
       process.exit(0)
     }
     const valued = VALUED.includes(arg.slice(2)) && arg.startsWith("--")
-    if (valued && i + 1 < args.length) i++
+    if (valued && i + 1 < args.length && !args[i + 1]!.startsWith("--")) i++
     else if (arg !== "--quick") {
       process.stderr.write(`unknown or incomplete option ${JSON.stringify(arg)}\n${USAGE}\n`)
       process.exit(2)
@@ -42,12 +42,14 @@ const checkArguments = (args: ReadonlyArray<string>) => {
   const unknown = (option("workloads")?.split(",") ?? []).filter((id) => !workloads.some((w) => w.id === id))
   const numbers = ["reps", "seconds", "size"].filter((name) => {
     const value = option(name)
-    return value !== undefined && !(Number(value) > 0)
+    if (value === undefined) return false
+    const number = Number(value)
+    return !(Number.isFinite(number) && number > 0 && (name !== "reps" || Number.isInteger(number)))
   })
   if (unknown.length > 0 || numbers.length > 0) {
     process.stderr.write(
       `${unknown.length > 0 ? `unknown workloads: ${unknown.join(", ")}\n` : ""}${
-        numbers.map((name) => `--${name} must be a positive number\n`).join("")
+        numbers.map((name) => `--${name} must be a positive ${name === "reps" ? "integer" : "number"}\n`).join("")
       }${USAGE}\n`
     )
     process.exit(2)
