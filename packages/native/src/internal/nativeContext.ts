@@ -228,6 +228,21 @@ const operations = (
 
   const unit = (effect: Effect.Effect<number, PlatformError.PlatformError>) => Effect.asVoid(effect)
 
+  /** A read or a write, made from its callback form. */
+  const transfer = (method: "read" | "write") =>
+    AioContext.fromCallback((fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
+      submit(begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position)), done, fd)
+    )
+
+  /** A batch of reads or writes: one fiber suspension for all; the engine submits them in one call. */
+  const transferMany = (method: "read" | "write") => (fd: number, requests: ReadonlyArray<AioContext.ReadRequest>) =>
+    runAll(
+      requests.map(({ buffer, position }) =>
+        begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position))
+      ),
+      fd
+    )
+
   return {
     open,
     // A request whose fiber was interrupted is still in the ring, and one submitted with
@@ -239,33 +254,10 @@ const operations = (
         unit(run(begin("close", fd, (engine, id) => engine.close(id, fd))))
       ),
     // the callback forms let AIOFile skip several Effect steps per request
-    read: AioContext.fromCallback((
-      fd: number,
-      buffer: Uint8Array,
-      position: number,
-      done: AioContext.Callback<number>
-    ) => submit(begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position)), done, fd)),
-    // one fiber suspension for the whole batch; the engine submits its reads in one call
-    readMany: (fd, requests) =>
-      runAll(
-        requests.map(({ buffer, position }) =>
-          begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position))
-        ),
-        fd
-      ),
-    write: AioContext.fromCallback((
-      fd: number,
-      buffer: Uint8Array,
-      position: number,
-      done: AioContext.Callback<number>
-    ) => submit(begin("write", fd, (engine, id) => engine.write(id, fd, buffer, position)), done, fd)),
-    writeMany: (fd, requests) =>
-      runAll(
-        requests.map(({ buffer, position }) =>
-          begin("write", fd, (engine, id) => engine.write(id, fd, buffer, position))
-        ),
-        fd
-      ),
+    read: transfer("read"),
+    readMany: transferMany("read"),
+    write: transfer("write"),
+    writeMany: transferMany("write"),
     fsync: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
       submit(begin("fsync", fd, (engine, id) => engine.fsync(id, fd)), (result) => done(Exit.asVoid(result)), fd)
     ),
