@@ -4,6 +4,7 @@
       "target_name": "aiofile_native",
       "sources": [
         "src/native/binding.cc",
+        "src/native/cached_read.cc",
         "src/native/engine.cc",
         "src/native/uring.cc",
         "src/native/linux_aio.cc",

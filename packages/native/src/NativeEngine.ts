@@ -29,11 +29,11 @@ export type EngineKind = "io_uring" | "linux-aio"
 
 /**
  * One engine: an io_uring ring or a Linux AIO context with its eventfd, owned by the JS thread that
- * made it. Every method takes the caller's `id`, writes one request and returns; the request is
+ * made it. Every request method takes the caller's `id`, writes one request and returns; the request is
  * submitted with the others of the same event-loop turn, and its result comes back as the pair
  * `[id, result]` in a later `onComplete` batch: bytes, a descriptor, a size or 0 on success, a
  * negative errno on failure. Arguments of the wrong type or out of range throw a `TypeError` or
- * `RangeError`; nothing completes synchronously. A buffer stays referenced until its result is
+ * `RangeError`; only `readCached` completes synchronously. A buffer stays referenced until its result is
  * delivered. Reads and writes transfer the whole view (or `length` bytes of it) unless they meet
  * the end of the file or an error.
  *
@@ -43,6 +43,14 @@ export type EngineKind = "io_uring" | "linux-aio"
 export interface Engine {
   read(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
   write(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
+  /**
+   * A read served at once from the page cache, on the calling thread, when that needs no wait for
+   * the disk (`preadv2` with `RWF_NOWAIT`): returns the bytes read (fewer than asked when only the
+   * first pages are cached, 0 at the end of the file), or -1 when the read must go through `read`
+   * instead: nothing cached, a file that cannot be read this way, a read over 64 KiB, any error,
+   * or a destroyed engine. Takes no id and completes nothing later.
+   */
+  readCached(fd: number, buffer: ArrayBufferView, position: number, length?: number): number
   fsync(id: number, fd: number): void
   fdatasync(id: number, fd: number): void
   /** Linux open(2) flags; O_CLOEXEC is always added. A path with a NUL byte throws. */

@@ -279,6 +279,80 @@ console.log("loopRan", immediates > 0)
       if (kind === "io_uring") expect(out.get("loopRan")).toBe("true")
     })
 
+    it("readCached: cached bytes at once, short at the end, -1 for what it cannot serve without waiting", () => {
+      const out = survives(
+        kind,
+        `
+const small = ${JSON.stringify(path.join(directory, "cached.bin"))}
+fs.writeFileSync(small, Buffer.from(Array.from({ length: 10000 }, (_, i) => i % 251)))
+const fd = fs.openSync(small, "r")
+const buf = new Uint8Array(4096)
+const whole = engine.readCached(fd, buf, 4096)
+console.log("whole", whole, buf[0] === 4096 % 251 && buf[4095] === 8191 % 251)
+console.log("short", engine.readCached(fd, buf, 8192))
+console.log("end", engine.readCached(fd, buf, 10000))
+console.log("length", engine.readCached(fd, buf, 0, 10))
+console.log("tooLong", engine.readCached(fd, new Uint8Array(65537), 0))
+console.log("atLimit", engine.readCached(fd, new Uint8Array(65536), 0))
+console.log("socket", fs.fstatSync(0).isSocket(), engine.readCached(0, buf, 0)) // spawnSync's stdin: a socket pair
+const closed = fs.openSync(small, "r")
+fs.closeSync(closed)
+console.log("closedFd", engine.readCached(closed, buf, 0))
+console.log("directory", engine.readCached(fs.openSync(${JSON.stringify(directory)}, "r"), buf, 0))
+outcome("fdNaN", () => engine.readCached(NaN, buf, 0))
+outcome("positionNegative", () => engine.readCached(fd, buf, -1))
+outcome("lengthPastBuffer", () => engine.readCached(fd, buf, 0, 4097))
+outcome("noBuffer", () => engine.readCached(fd, "buffer", 0))
+const gone = new ArrayBuffer(16)
+const view = new Uint8Array(gone)
+structuredClone(gone, { transfer: [gone] })
+outcome("detached", () => engine.readCached(fd, view, 0))
+console.log("pending", engine.pending)
+engine.destroy()
+console.log("destroyed", engine.readCached(fd, buf, 0))
+`
+      )
+      expect(out.get("whole")).toBe("4096 true")
+      expect(out.get("short")).toBe(String(10000 - 8192))
+      expect(out.get("end")).toBe("0")
+      expect(out.get("length")).toBe("10")
+      expect(out.get("tooLong")).toBe("-1")
+      expect(out.get("atLimit")).toBe("10000")
+      expect(out.get("socket")).toBe("true -1")
+      expect(out.get("closedFd")).toBe("-1")
+      expect(out.get("directory")).toBe("-1")
+      for (const label of ["fdNaN", "positionNegative", "lengthPastBuffer"]) {
+        expect(out.get(label), label).toBe("RangeError")
+      }
+      for (const label of ["noBuffer", "detached"]) expect(out.get(label), label).toBe("TypeError")
+      expect(out.get("pending")).toBe("0")
+      expect(out.get("destroyed")).toBe("-1")
+    })
+
+    it("readCached: pages evicted from the page cache give -1 (no wait for the disk); read brings them back", () => {
+      const out = survives(
+        kind,
+        `
+const evicted = ${JSON.stringify(path.join(directory, "evicted.bin"))}
+fs.writeFileSync(evicted, Buffer.alloc(1 << 20, 3))
+const fd = fs.openSync(evicted, "r")
+fs.fsyncSync(fd) // only clean pages can be dropped
+const drop = require("node:child_process").spawnSync("python3", ["-c",
+  "import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)", evicted])
+console.log("dropped", drop.status)
+const buf = new Uint8Array(4096)
+console.log("cold", engine.readCached(fd, buf, 512 * 1024))
+console.log("read", await call("read", fd, buf, 512 * 1024), buf[0])
+buf.fill(0)
+console.log("warm", engine.readCached(fd, buf, 512 * 1024), buf[4095])
+`
+      )
+      expect(out.get("dropped")).toBe("0")
+      expect(out.get("cold")).toBe("-1")
+      expect(out.get("read")).toBe("4096 3")
+      expect(out.get("warm")).toBe("4096 3")
+    })
+
     it("each worker thread gets its own engine, torn down when the worker ends with requests in flight", () => {
       const out = survives(
         kind,

@@ -14,6 +14,15 @@ const ENTRIES: Record<EngineKind, number> = { io_uring: 256, "linux-aio": 512 }
 
 type Handler = (result: number) => void
 
+/** How many reads one event-loop turn may serve from the page cache on the JS thread. */
+const CACHED_READS_PER_TURN = 1024
+
+/** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
+const CACHED_READ_MAX = 64 * 1024
+
+/** What `Dispatcher.readCached` returns when this turn's reads from the page cache are spent. */
+const NEXT_TURN = -2
+
 /**
  * The engine of one kind shared by every layer of this JS environment (a worker thread loads its
  * own copy of this module, so it gets its own ring). Results are routed by id.
@@ -37,6 +46,49 @@ class Dispatcher {
         handler(batch[i + 1]!)
       }
     }
+  }
+
+  /**
+   * Reads served from the page cache on this thread (`Engine.readCached`) left in this event-loop
+   * turn. Each copies on the JS thread, so a turn gets a bounded number; reads past it wait for
+   * the next turn (`nextTurn`), when the budget is refilled, so the loop keeps turning.
+   */
+  private cachedReadsLeft = CACHED_READS_PER_TURN
+  private refillScheduled = false
+  private waiting: Array<() => void> = []
+
+  /**
+   * `Engine.readCached` within this turn's budget: the bytes read, -1 when the page cache cannot
+   * serve the read (use `Engine.read`), or `NEXT_TURN` when the budget is spent.
+   */
+  readCached(fd: number, buffer: Uint8Array, position: number): number {
+    if (buffer.byteLength > CACHED_READ_MAX) return -1
+    if (this.cachedReadsLeft === 0) return NEXT_TURN
+    this.cachedReadsLeft--
+    this.scheduleRefill()
+    try {
+      return this.engine.readCached(fd, buffer, position)
+    } catch {
+      return -1 // arguments the engine refuses: `Engine.read` reports them
+    }
+  }
+
+  /** Runs `task` in the next turn of the event loop, once the budget is refilled. */
+  nextTurn(task: () => void): void {
+    this.waiting.push(task)
+    this.scheduleRefill()
+  }
+
+  private scheduleRefill(): void {
+    if (this.refillScheduled) return
+    this.refillScheduled = true
+    setImmediate(() => {
+      this.refillScheduled = false
+      this.cachedReadsLeft = CACHED_READS_PER_TURN
+      const waiting = this.waiting
+      this.waiting = []
+      for (const task of waiting) task()
+    })
   }
 
   /**
@@ -228,11 +280,39 @@ const operations = (
 
   const unit = (effect: Effect.Effect<number, PlatformError.PlatformError>) => Effect.asVoid(effect)
 
-  /** A read or a write, made from its callback form. */
-  const transfer = (method: "read" | "write") =>
-    AioContext.fromCallback((fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
+  /** The callback form of a read or a write through the engine. */
+  const transfer =
+    (method: "read" | "write") =>
+    (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
       submit(begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position)), done, fd)
+
+  const readThroughEngine = (fd: number, buffer: Uint8Array, position: number) =>
+    begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position))
+  /** A read already counted on its descriptor: from the page cache, in a later turn, or by the engine. */
+  const readCounted = (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>): void => {
+    const bytes = lease.released ? -1 : lease.dispatcher.readCached(fd, buffer, position)
+    if (bytes >= 0) return done(Exit.succeed(bytes))
+    if (bytes === NEXT_TURN) return lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position, done))
+    readThroughEngine(fd, buffer, position)(done)
+  }
+  /**
+   * A read the page cache can serve, whole or in part, is done at once on this thread: one system
+   * call instead of a round trip through the engine and the event loop (a short result is
+   * continued by the caller, as AIOFile does). Other reads are counted on the descriptor, so its
+   * close waits for them, and go to the engine, or to the next turn when this turn's reads from
+   * the page cache are spent.
+   */
+  const read = (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) => {
+    const bytes = lease.released ? -1 : lease.dispatcher.readCached(fd, buffer, position)
+    if (bytes >= 0) return done(Exit.succeed(bytes))
+    return submit(
+      bytes === NEXT_TURN
+        ? (finish) => lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position, finish))
+        : readThroughEngine(fd, buffer, position),
+      done,
+      fd
     )
+  }
 
   /** A batch of reads or writes: one fiber suspension for all; the engine submits them in one call. */
   const transferMany = (method: "read" | "write") => (fd: number, requests: ReadonlyArray<AioContext.ReadRequest>) =>
@@ -254,9 +334,9 @@ const operations = (
         unit(run(begin("close", fd, (engine, id) => engine.close(id, fd))))
       ),
     // the callback forms let AIOFile skip several Effect steps per request
-    read: transfer("read"),
+    read: AioContext.fromCallback(read),
     readMany: transferMany("read"),
-    write: transfer("write"),
+    write: AioContext.fromCallback(transfer("write")),
     writeMany: transferMany("write"),
     fsync: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
       submit(begin("fsync", fd, (engine, id) => engine.fsync(id, fd)), (result) => done(Exit.asVoid(result)), fd)

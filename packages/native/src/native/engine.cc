@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "cached_read.h"
 #include "linux_aio.h"
 #include "uring.h"
 
@@ -59,6 +60,7 @@ Napi::Function Engine::Define(Napi::Env env) {
                      {
                          InstanceMethod<&Engine::Read>("read"),
                          InstanceMethod<&Engine::Write>("write"),
+                         InstanceMethod<&Engine::ReadCached>("readCached"),
                          InstanceMethod<&Engine::Fsync>("fsync"),
                          InstanceMethod<&Engine::Fdatasync>("fdatasync"),
                          InstanceMethod<&Engine::Open>("open"),
@@ -156,14 +158,20 @@ Op* Engine::NewOp(const Napi::CallbackInfo& info, OpKind kind) {
   return op.release();
 }
 
-Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
+namespace {
+
+// The memory of a TypedArray or DataView argument; a detached buffer is a TypeError.
+struct View {
+  uint8_t* data;
+  size_t byte_length;
+};
+
+View ViewArg(const Napi::CallbackInfo& info, size_t i) {
   Napi::Env env = info.Env();
-  std::unique_ptr<Op> op(NewOp(info, kind));
-  op->fd = FdArg(info, 1);
-  if (info.Length() < 3 || !(info[2].IsTypedArray() || info[2].IsDataView())) {
+  if (info.Length() <= i || !(info[i].IsTypedArray() || info[i].IsDataView())) {
     ThrowType(env, "buffer must be a TypedArray or DataView");
   }
-  Napi::Value view = info[2];
+  Napi::Value view = info[i];
   void* data = nullptr;
   size_t byte_length = 0;
   napi_value arraybuffer = nullptr;
@@ -171,28 +179,51 @@ Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
     napi_typedarray_type type;
     size_t length = 0;
     size_t offset = 0;
-    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, view, &type, &length, &data, &arraybuffer, &offset), Napi::Value());
+    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, view, &type, &length, &data, &arraybuffer, &offset), View{});
     byte_length = view.As<Napi::TypedArray>().ByteLength();
   } else {
     size_t offset = 0;
-    NAPI_THROW_IF_FAILED(env, napi_get_dataview_info(env, view, &byte_length, &data, &arraybuffer, &offset), Napi::Value());
+    NAPI_THROW_IF_FAILED(env, napi_get_dataview_info(env, view, &byte_length, &data, &arraybuffer, &offset), View{});
   }
   bool detached = false;
   if (arraybuffer != nullptr && Napi::Value(env, arraybuffer).IsArrayBuffer()) {
-    NAPI_THROW_IF_FAILED(env, napi_is_detached_arraybuffer(env, arraybuffer, &detached), Napi::Value());
+    NAPI_THROW_IF_FAILED(env, napi_is_detached_arraybuffer(env, arraybuffer, &detached), View{});
   }
   if (detached) ThrowType(env, "buffer is detached");
   if (data == nullptr && byte_length != 0) ThrowType(env, "buffer has no memory");
+  return View{static_cast<uint8_t*>(data), byte_length};
+}
+
+// The optional `length` argument at i: at most the view's size, the whole view when absent.
+uint64_t LengthArg(const Napi::CallbackInfo& info, size_t i, size_t byte_length) {
+  if (info.Length() <= i || info[i].IsUndefined()) return byte_length;
+  return static_cast<uint64_t>(IntegerArg(info, i, "length", 0, static_cast<double>(byte_length)));
+}
+
+}  // namespace
+
+Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
+  Napi::Env env = info.Env();
+  std::unique_ptr<Op> op(NewOp(info, kind));
+  op->fd = FdArg(info, 1);
+  View view = ViewArg(info, 2);
   op->position = static_cast<uint64_t>(IntegerArg(info, 3, "position", 0, kMaxSafeInteger));
-  op->length = byte_length;
-  if (info.Length() > 4 && !info[4].IsUndefined()) {
-    // Optional length: at most the view's size.
-    op->length = static_cast<uint64_t>(IntegerArg(info, 4, "length", 0, static_cast<double>(byte_length)));
-  }
-  op->data = static_cast<uint8_t*>(data);
-  op->buffer = Napi::Persistent(view.As<Napi::Object>());
+  op->length = LengthArg(info, 4, view.byte_length);
+  op->data = view.data;
+  op->buffer = Napi::Persistent(info[2].As<Napi::Object>());
   Start(op.release());
   return env.Undefined();
+}
+
+// readCached(fd, buffer, position, length?) -> bytes read, or -1: see ReadCached.
+Napi::Value Engine::ReadCached(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0);
+  View view = ViewArg(info, 1);
+  uint64_t position = static_cast<uint64_t>(IntegerArg(info, 2, "position", 0, kMaxSafeInteger));
+  uint64_t length = LengthArg(info, 3, view.byte_length);
+  if (destroyed_) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, static_cast<double>(aiofile::ReadCached(fd, view.data, length, position)));
 }
 
 Napi::Value Engine::Simple(const Napi::CallbackInfo& info, OpKind kind) {

@@ -34,6 +34,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
 
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value ReadCached(const Napi::CallbackInfo& info);
   Napi::Value Fsync(const Napi::CallbackInfo& info);
   Napi::Value Fdatasync(const Napi::CallbackInfo& info);
   Napi::Value Open(const Napi::CallbackInfo& info);

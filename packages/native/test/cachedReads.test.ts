@@ -1,0 +1,80 @@
+import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AIOFile from "@effect-aiofile/core/AIOFile"
+import { NativeAioContext } from "@effect-aiofile/native"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll } from "vitest"
+
+// Reads of cached data are served on the JS thread, a bounded number per event-loop turn (1024);
+// these tests go past that bound.
+const directory = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-cached-"))
+const file = path.join(directory, "blocks.bin")
+const BLOCKS = 2048
+/** Block i holds the byte i % 251 throughout. */
+fs.writeFileSync(file, Buffer.concat(Array.from({ length: BLOCKS }, (_, i) => Buffer.alloc(4096, i % 251))))
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+const openFds = () => fs.readdirSync("/proc/self/fd").length
+
+const layers = [["io_uring", NativeAioContext.layerUring], ["linux-aio", NativeAioContext.layerLinuxAio]] as const
+
+for (const [backend, layer] of layers) {
+  describe(`reads from the page cache: ${backend}`, () => {
+    it.effect("one fiber reading cached blocks in a loop still lets the event loop turn", () =>
+      Effect.gen(function*() {
+        const aioFile = yield* AIOFile.open(file, "rb")
+        let turns = 0
+        let running = true
+        const tick = () => {
+          turns++
+          if (running) setImmediate(tick)
+        }
+        setImmediate(tick)
+        let wrong = 0
+        for (let i = 0; i < 5 * BLOCKS; i++) {
+          const block = i % BLOCKS
+          const bytes = yield* aioFile.readBytes(4096, block * 4096)
+          if (bytes.length !== 4096 || bytes[0] !== block % 251 || bytes[4095] !== block % 251) wrong++
+        }
+        running = false
+        expect(wrong).toBe(0)
+        // 10240 reads at 1024 per turn: at least 9 turns ran in between
+        expect(turns).toBeGreaterThanOrEqual(9)
+      }).pipe(Effect.scoped, Effect.provide(layer())))
+
+    it.effect("many reads at once, past one turn's share: every one gets its own block", () =>
+      Effect.gen(function*() {
+        const aioFile = yield* AIOFile.open(file, "rb")
+        const results = yield* Effect.forEach(
+          Array.from({ length: 3 * BLOCKS }, (_, i) => (i * 7) % BLOCKS),
+          (block) => Effect.map(aioFile.readBytes(4096, block * 4096), (bytes) => [block, bytes] as const),
+          { concurrency: "unbounded" }
+        )
+        const wrong = results.filter(([block, bytes]) =>
+          bytes.length !== 4096 || bytes.some((byte) => byte !== block % 251)
+        )
+        expect(wrong.length).toBe(0)
+      }).pipe(Effect.scoped, Effect.provide(layer())))
+
+    it.effect("reads waiting for the next turn, interrupted: close waits for them and ends", () =>
+      Effect.gen(function*() {
+        const before = openFds()
+        yield* Effect.gen(function*() {
+          const context = yield* AioContext.AioContext
+          const fd = yield* context.open(file, 0, 0)
+          const fibers = yield* Effect.forEach(
+            Array.from({ length: 3000 }, (_, i) => i % BLOCKS),
+            (block) => Effect.fork(context.read(fd, new Uint8Array(4096), block * 4096)),
+            { concurrency: "unbounded" }
+          )
+          yield* Fiber.interruptAll(fibers)
+          yield* context.close(fd)
+        }).pipe(Effect.provide(layer({ maxRequests: 4096 })))
+        expect(openFds()).toBe(before)
+      }))
+  })
+}
