@@ -212,41 +212,49 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   /**
    * The path of an operation whose callback form the backend provides (see
-   * `AioContext.fromCallback`): one `Effect.async` around it. The state check and the submission run
-   * in one synchronous step, so no close can slip between them, and the count of operations in
-   * flight ends in the completion callback, which also runs when the fiber was interrupted meanwhile:
-   * no mask is needed.
+   * `AioContext.fromCallback`). The state check and the submission run in one synchronous step, so
+   * no close can slip between them, and the count of operations in flight ends in the completion
+   * callback, which also runs when the fiber was interrupted meanwhile: no mask is needed. An
+   * operation that completes during its submission (a read the page cache served) is returned as
+   * it is; only one still running suspends the fiber, in one `Effect.async`.
    */
   private submitted<B>(
     method: string,
     submit: (fd: number, done: Callback<B>) => Cancel | void
   ): Effect.Effect<B, AioError> {
-    return Effect.async<B, AioError>((resume) => {
+    return Effect.suspend(() => {
       const state = this.state
-      if (state._tag !== "Open") return resume(Effect.fail(this.notOpen(method)))
+      if (state._tag !== "Open") return Effect.fail(this.notOpen(method))
       this.inFlight++
-      let over = false
+      let outcome: Exit.Exit<B, AioError> | undefined
+      let resume: ((exit: Exit.Exit<B, AioError>) => void) | undefined
       const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
-        if (over) return
-        over = true
+        if (outcome !== undefined) return
+        outcome = Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name)))
         this.operationEnded()
-        resume(Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name))))
+        resume?.(outcome)
       }
       let cancel: Cancel | void
       try {
         cancel = submit(state.fd, end)
       } catch (error) {
         // a throwing callback form is a defect; it must not leave the operation counted
-        return end(Exit.die(error))
+        end(Exit.die(error))
       }
-      if (typeof cancel === "function") {
-        return Effect.sync(() => {
-          if (!over && cancel()) {
-            over = true
-            this.operationEnded()
-          }
-        })
-      }
+      if (outcome !== undefined) return outcome
+      return Effect.async<B, AioError>((callback) => {
+        if (outcome !== undefined) return callback(outcome)
+        resume = callback
+        if (typeof cancel === "function") {
+          const dropQueued = cancel
+          return Effect.sync(() => {
+            if (outcome === undefined && dropQueued()) {
+              outcome = Exit.interrupt(FiberId.none)
+              this.operationEnded()
+            }
+          })
+        }
+      })
     })
   }
 

@@ -280,21 +280,19 @@ const operations = (
 
   const unit = (effect: Effect.Effect<number, PlatformError.PlatformError>) => Effect.asVoid(effect)
 
-  /** The callback form of a read or a write through the engine. */
-  const transfer =
-    (method: "read" | "write") =>
-    (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
-      submit(begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position)), done, fd)
+  /** A read or a write by the engine, as a start for `submit` or `runAll`. */
+  const byEngine = (method: "read" | "write", fd: number, buffer: Uint8Array, position: number) =>
+    begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position))
 
-  const readThroughEngine = (fd: number, buffer: Uint8Array, position: number) =>
-    begin("read", fd, (engine, id) => engine.read(id, fd, buffer, position))
-  /** A read already counted on its descriptor: from the page cache, in a later turn, or by the engine. */
-  const readCounted = (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>): void => {
-    const bytes = lease.released ? -1 : lease.dispatcher.readCached(fd, buffer, position)
-    if (bytes >= 0) return done(Exit.succeed(bytes))
-    if (bytes === NEXT_TURN) return lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position, done))
-    readThroughEngine(fd, buffer, position)(done)
-  }
+  /** A read already counted on its descriptor (see `read`), as a start for `submit` or `runAll`. */
+  const readCounted =
+    (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>): void => {
+      const bytes = lease.released ? -1 : lease.dispatcher.readCached(fd, buffer, position)
+      if (bytes >= 0) return done(Exit.succeed(bytes))
+      if (bytes === NEXT_TURN) return lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(done))
+      byEngine("read", fd, buffer, position)(done)
+    }
+
   /**
    * A read the page cache can serve, whole or in part, is done at once on this thread: one system
    * call instead of a round trip through the engine and the event loop (a short result is
@@ -307,21 +305,21 @@ const operations = (
     if (bytes >= 0) return done(Exit.succeed(bytes))
     return submit(
       bytes === NEXT_TURN
-        ? (finish) => lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position, finish))
-        : readThroughEngine(fd, buffer, position),
+        ? (finish) => lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(finish))
+        : byEngine("read", fd, buffer, position),
       done,
       fd
     )
   }
 
-  /** A batch of reads or writes: one fiber suspension for all; the engine submits them in one call. */
-  const transferMany = (method: "read" | "write") => (fd: number, requests: ReadonlyArray<AioContext.ReadRequest>) =>
-    runAll(
-      requests.map(({ buffer, position }) =>
-        begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position))
-      ),
-      fd
-    )
+  const write = (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
+    submit(byEngine("write", fd, buffer, position), done, fd)
+
+  /** A batch: one fiber suspension for all; what goes to the engine is submitted in one call. */
+  const many =
+    (start: (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>) => void) =>
+    (fd: number, requests: ReadonlyArray<AioContext.ReadRequest>) =>
+      runAll(requests.map(({ buffer, position }) => start(fd, buffer, position)), fd)
 
   return {
     open,
@@ -335,9 +333,9 @@ const operations = (
       ),
     // the callback forms let AIOFile skip several Effect steps per request
     read: AioContext.fromCallback(read),
-    readMany: transferMany("read"),
-    write: AioContext.fromCallback(transfer("write")),
-    writeMany: transferMany("write"),
+    readMany: many(readCounted),
+    write: AioContext.fromCallback(write),
+    writeMany: many((fd, buffer, position) => byEngine("write", fd, buffer, position)),
     fsync: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
       submit(begin("fsync", fd, (engine, id) => engine.fsync(id, fd)), (result) => done(Exit.asVoid(result)), fd)
     ),
