@@ -48,7 +48,8 @@ export interface Engine {
    * the disk (`preadv2` with `RWF_NOWAIT`): returns the bytes read (fewer than asked when only the
    * first pages are cached, 0 at the end of the file), or -1 when the read must go through `read`
    * instead: nothing cached, a file that cannot be read this way, a read over 64 KiB, any error,
-   * or a destroyed engine. Takes no id and completes nothing later.
+   * or a destroyed engine. Takes no id and completes nothing later. Not for `O_DIRECT`
+   * descriptors: for them the call waits for the device.
    */
   readCached(fd: number, buffer: ArrayBufferView, position: number, length?: number): number
   fsync(id: number, fd: number): void

@@ -4,6 +4,7 @@ import { NativeAioContext } from "@effect-aiofile/native"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -16,6 +17,14 @@ const file = path.join(directory, "blocks.bin")
 const BLOCKS = 2048
 /** Block i holds the byte i % 251 throughout. */
 fs.writeFileSync(file, Buffer.concat(Array.from({ length: BLOCKS }, (_, i) => Buffer.alloc(4096, i % 251))))
+const large = path.join(directory, "large.bin")
+fs.writeFileSync(large, Buffer.alloc(32 << 20, 1))
+/** Written back, so an O_DIRECT read of it is not refused for dirty pages. */
+const direct = path.join(directory, "direct.bin")
+const written = fs.openSync(direct, "w")
+fs.writeSync(written, Buffer.alloc(1 << 20, 9))
+fs.fsyncSync(written)
+fs.closeSync(written)
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
 
 const openFds = () => fs.readdirSync("/proc/self/fd").length
@@ -59,6 +68,32 @@ for (const [backend, layer] of layers) {
         )
         expect(wrong.length).toBe(0)
       }).pipe(Effect.scoped, Effect.provide(layer())))
+
+    it.effect("an O_DIRECT descriptor never reads on the JS thread (the device would block it): its reads wait for a permit", () =>
+      Effect.gen(function*() {
+        const context = yield* AioContext.AioContext
+        const holder = yield* context.open(large, 0, 0)
+        const cached = yield* context.open(file, 0, 0)
+        const uncached = yield* context.open(direct, fs.constants.O_DIRECT, 0)
+        // the only permit, held until this read's completion arrives from the event loop
+        const long = yield* Effect.fork(context.read(holder, new Uint8Array(32 << 20), 0))
+        yield* Effect.yieldNow()
+        const fromCache = yield* Effect.fork(context.read(cached, new Uint8Array(4096), 0))
+        // O_DIRECT wants aligned memory: one of these views is 512-byte aligned
+        const backing = new Uint8Array(8192)
+        const directReads = yield* Effect.forEach(
+          Array.from({ length: 128 }, (_, i) => i * 4),
+          (shift) => Effect.fork(Effect.exit(context.read(uncached, backing.subarray(shift, shift + 4096), 0)))
+        )
+        yield* Effect.yieldNow()
+        expect(Option.isSome(yield* Fiber.poll(fromCache))).toBe(true)
+        const doneEarly = yield* Effect.filter(directReads, (fiber) => Effect.map(Fiber.poll(fiber), Option.isSome))
+        expect(doneEarly.length).toBe(0)
+        yield* Fiber.join(long)
+        const exits = yield* Fiber.joinAll(directReads)
+        expect(exits.filter((exit) => exit._tag === "Success" && exit.value === 4096).length).toBeGreaterThan(0)
+        yield* Effect.forEach([holder, cached, uncached], context.close)
+      }).pipe(Effect.provide(layer({ maxRequests: 1 }))))
 
     it.effect("reads waiting for the next turn, interrupted: close waits for them and ends", () =>
       Effect.gen(function*() {

@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
+import { constants } from "node:fs"
 import { markAsUntransferable } from "node:worker_threads"
 import type { Engine, EngineKind } from "../NativeEngine.js"
 import { load, probeEngine } from "./binding.js"
@@ -19,6 +20,8 @@ const CACHED_READS_PER_TURN = 1024
 
 /** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
 const CACHED_READ_MAX = 64 * 1024
+
+const O_DIRECT = constants.O_DIRECT ?? 0
 
 /** What `Dispatcher.readCached` returns when this turn's reads from the page cache are spent. */
 const NEXT_TURN = -2
@@ -267,7 +270,10 @@ const operations = (
     Effect.suspend(() => {
       let interrupted = false
       return request("open", path, (engine, id) => engine.open(id, path, flags, mode), (fd) => {
-        if (!interrupted) return true
+        if (!interrupted) {
+          if (fd >= 0 && (flags & O_DIRECT) === 0) buffered.add(fd)
+          return true
+        }
         // An error here means the engine is gone, and its teardown closed what it could.
         if (fd >= 0) lease.track(() => {}, (engine, id) => engine.close(id, fd))
         return false
@@ -284,10 +290,21 @@ const operations = (
   const byEngine = (method: "read" | "write", fd: number, buffer: Uint8Array, position: number) =>
     begin(method, fd, (engine, id) => engine[method](id, fd, buffer, position))
 
+  /**
+   * The descriptors this layer opened without `O_DIRECT`: only their reads try the page cache. An
+   * `O_DIRECT` read with `RWF_NOWAIT` would still wait for the device, and a descriptor from
+   * elsewhere (`AIOFile.fromFd`) may be one.
+   */
+  const buffered = new Set<number>()
+
+  /** `Dispatcher.readCached` for a descriptor of `buffered`; -1 for any other. */
+  const fromPageCache = (fd: number, buffer: Uint8Array, position: number): number =>
+    !lease.released && buffered.has(fd) ? lease.dispatcher.readCached(fd, buffer, position) : -1
+
   /** A read already counted on its descriptor (see `read`), as a start for `submit` or `runAll`. */
   const readCounted =
     (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>): void => {
-      const bytes = lease.released ? -1 : lease.dispatcher.readCached(fd, buffer, position)
+      const bytes = fromPageCache(fd, buffer, position)
       if (bytes >= 0) return done(Exit.succeed(bytes))
       if (bytes === NEXT_TURN) return lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(done))
       byEngine("read", fd, buffer, position)(done)
@@ -301,7 +318,7 @@ const operations = (
    * the page cache are spent.
    */
   const read = (fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) => {
-    const bytes = lease.released ? -1 : lease.dispatcher.readCached(fd, buffer, position)
+    const bytes = fromPageCache(fd, buffer, position)
     if (bytes >= 0) return done(Exit.succeed(bytes))
     return submit(
       bytes === NEXT_TURN
@@ -328,7 +345,7 @@ const operations = (
     // so the number is never reused under them.
     close: (fd) =>
       Effect.zipRight(
-        whenIdle(fd),
+        Effect.zipRight(Effect.sync(() => buffered.delete(fd)), whenIdle(fd)),
         unit(run(begin("close", fd, (engine, id) => engine.close(id, fd))))
       ),
     // the callback forms let AIOFile skip several Effect steps per request
