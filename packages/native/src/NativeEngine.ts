@@ -46,10 +46,12 @@ export interface Engine {
   /**
    * A read served at once from the page cache, on the calling thread, when that needs no wait for
    * the disk (`preadv2` with `RWF_NOWAIT`): returns the bytes read (fewer than asked when only the
-   * first pages are cached, 0 at the end of the file), or -1 when the read must go through `read`
-   * instead: nothing cached, a file that cannot be read this way, a read over 64 KiB, any error,
-   * or a destroyed engine. Takes no id and completes nothing later. Not for `O_DIRECT`
-   * descriptors: for them the call waits for the device.
+   * first pages are cached, never 0 for a non-empty read), or a negative errno when the read must
+   * go through `read` instead: `-EAGAIN` when the cache cannot serve it now (nothing cached, the
+   * end of the file, a read over 64 KiB, a destroyed engine), `-EOPNOTSUPP` when the file (or a
+   * kernel before 5.11) never can, `-ESPIPE` for pipes and sockets. Takes no id and completes
+   * nothing later. Arguments are checked as for `read`. Not for `O_DIRECT` descriptors: for them
+   * the call waits for the device.
    */
   readCached(fd: number, buffer: ArrayBufferView, position: number, length?: number): number
   fsync(id: number, fd: number): void

@@ -95,6 +95,24 @@ for (const [backend, layer] of layers) {
         yield* Effect.forEach([holder, cached, uncached], context.close)
       }).pipe(Effect.provide(layer({ maxRequests: 1 }))))
 
+    it.effect("a batch queued behind a held permit: each read gets its block as the permit passes, past one turn", () =>
+      Effect.gen(function*() {
+        const aioFile = yield* AIOFile.open(file, "rb")
+        const holder = yield* AIOFile.open(large, "rb")
+        const long = yield* Effect.fork(holder.readInto(new Uint8Array(32 << 20), 0))
+        yield* Effect.yieldNow()
+        const blocks = Array.from({ length: BLOCKS }, (_, i) => (i * 3) % BLOCKS)
+        const buffers = blocks.map(() => new Uint8Array(4096))
+        const counts = yield* aioFile.readIntoMany(
+          blocks.map((block, i) => ({ buffer: buffers[i]!, offset: block * 4096 }))
+        )
+        yield* Fiber.join(long)
+        expect(counts.every((n) => n === 4096)).toBe(true)
+        expect(buffers.every((buffer, i) => buffer[0] === blocks[i]! % 251 && buffer[4095] === blocks[i]! % 251)).toBe(
+          true
+        )
+      }).pipe(Effect.scoped, Effect.provide(layer({ maxRequests: 1 }))))
+
     it.effect("reads waiting for the next turn, interrupted: close waits for them and ends", () =>
       Effect.gen(function*() {
         const before = openFds()

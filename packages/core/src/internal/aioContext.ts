@@ -124,11 +124,19 @@ export const makeInFlightLimit = (
   Effect.map(validateMaxRequests(maxRequests), (max) => {
     let inFlight = 0
     const waiting: Array<() => void> = []
-    /** Hands the permit to the next waiting operation, or gives it back. */
+    /**
+     * Hands the permit to the next waiting operation, or gives it back. An operation started here
+     * may end at once (a read from the page cache) and release again: that release is taken by
+     * the loop already running, so a long queue never nests calls.
+     */
+    let releases = 0
     const release = () => {
-      const next = waiting.shift()
-      if (next === undefined) inFlight--
-      else next()
+      if (releases++ > 0) return
+      for (; releases > 0; releases--) {
+        const next = waiting.shift()
+        if (next === undefined) inFlight--
+        else next()
+      }
     }
     /** Starts `begin` now if a permit is free, else queues it; returns whether it was queued. */
     const admit = (begin: () => void): boolean => {

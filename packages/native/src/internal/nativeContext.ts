@@ -5,7 +5,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
-import { constants } from "node:fs"
+import { constants as fileConstants } from "node:fs"
+import { constants as osConstants } from "node:os"
 import { markAsUntransferable } from "node:worker_threads"
 import type { Engine, EngineKind } from "../NativeEngine.js"
 import { load, probeEngine } from "./binding.js"
@@ -21,10 +22,16 @@ const CACHED_READS_PER_TURN = 1024
 /** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
 const CACHED_READ_MAX = 64 * 1024
 
-const O_DIRECT = constants.O_DIRECT ?? 0
+const O_DIRECT = fileConstants.O_DIRECT ?? 0
+
+/** `Engine.readCached` results that say the file can never be read that way. */
+const NEVER_CACHED = new Set([-osConstants.errno.EOPNOTSUPP, -osConstants.errno.ESPIPE])
+
+/** Not served from the page cache, without a reason (its arguments are for `Engine.read` to judge). */
+const NOT_SERVED = -osConstants.errno.EAGAIN
 
 /** What `Dispatcher.readCached` returns when this turn's reads from the page cache are spent. */
-const NEXT_TURN = -2
+const NEXT_TURN = -Infinity
 
 /**
  * The engine of one kind shared by every layer of this JS environment (a worker thread loads its
@@ -61,18 +68,19 @@ class Dispatcher {
   private waiting: Array<() => void> = []
 
   /**
-   * `Engine.readCached` within this turn's budget: the bytes read, -1 when the page cache cannot
-   * serve the read (use `Engine.read`), or `NEXT_TURN` when the budget is spent.
+   * `Engine.readCached` within this turn's budget: the bytes read, a negative errno when the page
+   * cache did not serve the read (use `Engine.read`), or `NEXT_TURN` when the budget is spent. Each
+   * attempt counts, served or not: each is a system call on the JS thread.
    */
   readCached(fd: number, buffer: Uint8Array, position: number): number {
-    if (buffer.byteLength > CACHED_READ_MAX) return -1
+    if (buffer.byteLength > CACHED_READ_MAX) return NOT_SERVED
     if (this.cachedReadsLeft === 0) return NEXT_TURN
     this.cachedReadsLeft--
     this.scheduleRefill()
     try {
       return this.engine.readCached(fd, buffer, position)
     } catch {
-      return -1 // arguments the engine refuses: `Engine.read` reports them
+      return NOT_SERVED // arguments the engine refuses: `Engine.read` reports them
     }
   }
 
@@ -90,7 +98,16 @@ class Dispatcher {
       this.cachedReadsLeft = CACHED_READS_PER_TURN
       const waiting = this.waiting
       this.waiting = []
-      for (const task of waiting) task()
+      let next = 0
+      try {
+        while (next < waiting.length) waiting[next++]!()
+      } finally {
+        // a task threw (an uncaught exception now): the ones after it still run, next turn
+        if (next < waiting.length) {
+          this.waiting.unshift(...waiting.slice(next))
+          this.scheduleRefill()
+        }
+      }
     })
   }
 
@@ -137,6 +154,21 @@ class Lease {
     }, start)
     if (error === undefined) this.inflight++
     return error
+  }
+
+  /**
+   * Runs `task` next turn (`Dispatcher.nextTurn`), counted among this layer's requests meanwhile,
+   * so a release waits for it.
+   */
+  later(task: () => void): void {
+    this.inflight++
+    this.dispatcher.nextTurn(() => {
+      try {
+        task()
+      } finally {
+        if (--this.inflight === 0) this.wake()
+      }
+    })
   }
 
   private wake(): void {
@@ -272,6 +304,7 @@ const operations = (
       return request("open", path, (engine, id) => engine.open(id, path, flags, mode), (fd) => {
         if (!interrupted) {
           if (fd >= 0 && (flags & O_DIRECT) === 0) buffered.add(fd)
+          else if (fd >= 0) buffered.delete(fd)
           return true
         }
         // An error here means the engine is gone, and its teardown closed what it could.
@@ -293,20 +326,25 @@ const operations = (
   /**
    * The descriptors this layer opened without `O_DIRECT`: only their reads try the page cache. An
    * `O_DIRECT` read with `RWF_NOWAIT` would still wait for the device, and a descriptor from
-   * elsewhere (`AIOFile.fromFd`) may be one.
+   * elsewhere (`AIOFile.fromFd`) may be one. A file that turns out never to be readable that way
+   * leaves the set at its first attempt.
    */
   const buffered = new Set<number>()
 
-  /** `Dispatcher.readCached` for a descriptor of `buffered`; -1 for any other. */
-  const fromPageCache = (fd: number, buffer: Uint8Array, position: number): number =>
-    !lease.released && buffered.has(fd) ? lease.dispatcher.readCached(fd, buffer, position) : -1
+  /** `Dispatcher.readCached` for a descriptor of `buffered`; `NOT_SERVED` for any other. */
+  const fromPageCache = (fd: number, buffer: Uint8Array, position: number): number => {
+    if (lease.released || !buffered.has(fd)) return NOT_SERVED
+    const bytes = lease.dispatcher.readCached(fd, buffer, position)
+    if (NEVER_CACHED.has(bytes)) buffered.delete(fd)
+    return bytes
+  }
 
   /** A read already counted on its descriptor (see `read`), as a start for `submit` or `runAll`. */
   const readCounted =
     (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>): void => {
       const bytes = fromPageCache(fd, buffer, position)
       if (bytes >= 0) return done(Exit.succeed(bytes))
-      if (bytes === NEXT_TURN) return lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(done))
+      if (bytes === NEXT_TURN) return lease.later(() => readCounted(fd, buffer, position)(done))
       byEngine("read", fd, buffer, position)(done)
     }
 
@@ -322,7 +360,7 @@ const operations = (
     if (bytes >= 0) return done(Exit.succeed(bytes))
     return submit(
       bytes === NEXT_TURN
-        ? (finish) => lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(finish))
+        ? (finish) => lease.later(() => readCounted(fd, buffer, position)(finish))
         : byEngine("read", fd, buffer, position),
       done,
       fd

@@ -10,14 +10,18 @@ namespace aiofile {
 // (a 64 KiB copy takes a few microseconds).
 constexpr size_t kMaxCachedRead = 64 * 1024;
 
+// Whether this kernel's RWF_NOWAIT reads keep the contract ReadCached relies on (Linux >= 5.11).
+bool CachedReadsSupported();
+
 // Reads up to `length` bytes at `position` if the page cache holds them, without blocking on I/O.
+// Returns the bytes read: fewer than asked when only the first pages are cached, never 0 for a
+// non-empty read (a read at the end of the file gives -EAGAIN: the ring confirms the end). Or a
+// negative errno: -EAGAIN when the page cache cannot serve the read now (also for reads longer than
+// kMaxCachedRead), -EOPNOTSUPP or -ESPIPE when the file never can, any other preadv2 error as is.
+// The caller then goes through the asynchronous path, which reports any error.
 // Not for O_DIRECT descriptors: RWF_NOWAIT then only avoids waiting for locks and request slots,
 // and the call still waits for the device (the JS layer passes only descriptors it opened without
 // O_DIRECT).
-// Returns the bytes read (fewer than asked when only the first pages are cached or the file ends
-// there; 0 at the end of the file), or -1 when nothing could be read without waiting, the file
-// does not support such reads, the read is longer than kMaxCachedRead, or the read failed: the
-// caller then goes through the asynchronous path, which reports any error.
 int64_t ReadCached(int fd, uint8_t* data, size_t length, uint64_t position);
 
 }  // namespace aiofile

@@ -119,6 +119,7 @@ Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info),
   uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->prepare));
 
   callback_ = Napi::Persistent(info[2].As<Napi::Function>());
+  cached_reads_ = CachedReadsSupported();
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "AioEngine");
   napi_add_env_cleanup_hook(env, CleanupHook, this);
   hook_added_ = true;
@@ -215,14 +216,15 @@ Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
   return env.Undefined();
 }
 
-// readCached(fd, buffer, position, length?) -> bytes read, or -1: see ReadCached.
+// readCached(fd, buffer, position, length?) -> bytes read, or a negative errno: see ReadCached.
 Napi::Value Engine::ReadCached(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = FdArg(info, 0);
   View view = ViewArg(info, 1);
   uint64_t position = static_cast<uint64_t>(IntegerArg(info, 2, "position", 0, kMaxSafeInteger));
   uint64_t length = LengthArg(info, 3, view.byte_length);
-  if (destroyed_) return Napi::Number::New(env, -1);
+  if (!cached_reads_) return Napi::Number::New(env, -EOPNOTSUPP);
+  if (destroyed_) return Napi::Number::New(env, -EAGAIN);
   return Napi::Number::New(env, static_cast<double>(aiofile::ReadCached(fd, view.data, length, position)));
 }
 

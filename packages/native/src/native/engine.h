@@ -75,6 +75,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   bool hook_added_ = false;
   bool destroyed_ = false;
   bool referenced_ = false;
+  bool cached_reads_ = false;  // readCached is served (the kernel keeps RWF_NOWAIT's contract)
   uint32_t inflight_ = 0;   // requests in the kernel backend
   double pending_ = 0;      // ops accepted and not yet delivered
   std::deque<Op*> backlog_; // waiting for a kernel slot
