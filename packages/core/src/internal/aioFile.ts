@@ -131,14 +131,6 @@ const writeWith = (
   return step(0)
 }
 
-/** An operation that did not end during its submission (see `AIOFileImpl.submission`). */
-interface Submission<B> {
-  /** Calls `callback` with the result when the operation ends (at once if it has). */
-  readonly onEnd: (callback: (exit: Exit.Exit<B, AioError>) => void) => void
-  /** Drops the operation if it still waits for a permit; says whether it is still running. */
-  readonly withdraw: () => "running" | "withdrawn"
-}
-
 class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readonly [TypeId]: AioFile.TypeId = TypeId
   private state: State
@@ -225,65 +217,77 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
    * callback, which also runs when the fiber was interrupted meanwhile: no mask is needed. An
    * operation that completes during its submission (a read the page cache served) is returned as
    * it is; one still running suspends the fiber in one `Effect.async`. One that had to queue for a
-   * permit is withdrawn and submitted again inside `Effect.async`, so that its canceler is in place
-   * before the fiber can be interrupted (the runtime may yield between two steps).
+   * permit is withdrawn and submitted again inside `Effect.async` (`queued`), so that its canceler
+   * is in place before the fiber can be interrupted (the runtime may yield between two steps).
    */
   private submitted<B>(
     method: string,
     submit: (fd: number, done: Callback<B>) => Cancel | void
   ): Effect.Effect<B, AioError> {
     return Effect.suspend(() => {
-      const first = this.submission(method, submit)
-      if (Exit.isExit(first)) return first
-      if (first.withdraw() === "running") return Effect.async<B, AioError>((resume) => first.onEnd(resume))
-      return Effect.async<B, AioError>((resume) => {
-        const again = this.submission(method, submit)
-        if (Exit.isExit(again)) return resume(again)
-        again.onEnd(resume)
-        return Effect.sync(() => again.withdraw())
+      const state = this.state
+      if (state._tag !== "Open") return Effect.fail(this.notOpen(method))
+      this.inFlight++
+      let outcome: Exit.Exit<B, AioError> | undefined
+      let resume: ((exit: Exit.Exit<B, AioError>) => void) | undefined
+      const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
+        if (outcome !== undefined) return
+        outcome = Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name)))
+        this.operationEnded()
+        resume?.(outcome)
+      }
+      let cancel: Cancel | void = undefined
+      try {
+        cancel = submit(state.fd, end)
+      } catch (error) {
+        // a throwing callback form is a defect; it must not leave the operation counted
+        end(Exit.die(error))
+      }
+      if (outcome !== undefined) return outcome
+      if (typeof cancel === "function" && cancel()) {
+        outcome = Exit.interrupt(FiberId.none)
+        this.operationEnded()
+        return this.queued(method, submit)
+      }
+      return Effect.async<B, AioError>((callback) => {
+        if (outcome !== undefined) return callback(outcome)
+        resume = callback
       })
     })
   }
 
-  /**
-   * Checks the state, counts the operation and submits it. Returns its result when it ended during
-   * the submission (or could not start), else a handle on it.
-   */
-  private submission<B>(
+  /** `submitted` for an operation that waits for a permit: submitted inside `Effect.async`. */
+  private queued<B>(
     method: string,
     submit: (fd: number, done: Callback<B>) => Cancel | void
-  ): Exit.Exit<B, AioError> | Submission<B> {
-    const state = this.state
-    if (state._tag !== "Open") return Exit.fail(this.notOpen(method))
-    this.inFlight++
-    let outcome: Exit.Exit<B, AioError> | undefined
-    let resume: ((exit: Exit.Exit<B, AioError>) => void) | undefined
-    const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
-      if (outcome !== undefined) return
-      outcome = Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name)))
-      this.operationEnded()
-      resume?.(outcome)
-    }
-    let cancel: Cancel | void
-    try {
-      cancel = submit(state.fd, end)
-    } catch (error) {
-      // a throwing callback form is a defect; it must not leave the operation counted
-      end(Exit.die(error))
-    }
-    if (outcome !== undefined) return outcome
-    return {
-      onEnd: (callback) => {
-        if (outcome !== undefined) callback(outcome)
-        else resume = callback
-      },
-      withdraw: () => {
-        if (outcome !== undefined || typeof cancel !== "function" || !cancel()) return "running"
-        outcome = Exit.interrupt(FiberId.none)
+  ): Effect.Effect<B, AioError> {
+    return Effect.async<B, AioError>((resume) => {
+      const state = this.state
+      if (state._tag !== "Open") return resume(Effect.fail(this.notOpen(method)))
+      this.inFlight++
+      let over = false
+      const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
+        if (over) return
+        over = true
         this.operationEnded()
-        return "withdrawn"
+        resume(Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name))))
       }
-    }
+      let cancel: Cancel | void
+      try {
+        cancel = submit(state.fd, end)
+      } catch (error) {
+        return end(Exit.die(error))
+      }
+      if (typeof cancel === "function") {
+        const dropQueued = cancel
+        return Effect.sync(() => {
+          if (!over && dropQueued()) {
+            over = true
+            this.operationEnded()
+          }
+        })
+      }
+    })
   }
 
   private operationEnded(): void {
