@@ -232,7 +232,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       let resume: ((exit: Exit.Exit<B, AioError>) => void) | undefined
       const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
         if (outcome !== undefined) return
-        outcome = Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name)))
+        outcome = this.relabeled(method, result)
         this.operationEnded()
         resume?.(outcome)
       }
@@ -270,7 +270,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         if (over) return
         over = true
         this.operationEnded()
-        resume(Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name))))
+        resume(this.relabeled(method, result))
       }
       let cancel: Cancel | void
       try {
@@ -288,6 +288,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         })
       }
     })
+  }
+
+  /** An operation's result, its errors naming this file and `method`. */
+  private relabeled<B>(method: string, result: Exit.Exit<B, PlatformError.PlatformError>): Exit.Exit<B, AioError> {
+    return Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name)))
   }
 
   private operationEnded(): void {
