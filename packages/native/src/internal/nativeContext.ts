@@ -16,7 +16,10 @@ const ENTRIES: Record<EngineKind, number> = { io_uring: 256, "linux-aio": 512 }
 
 type Handler = (result: number) => void
 
-/** How many reads one event-loop turn may serve from the page cache on the JS thread. */
+/**
+ * How many reads one event-loop turn may try to serve from the page cache on the JS thread, per
+ * engine kind (each try is a system call there, served or not).
+ */
 const CACHED_READS_PER_TURN = 1024
 
 /** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
