@@ -69,6 +69,24 @@ for (const [backend, layer] of layers) {
         expect(wrong.length).toBe(0)
       }).pipe(Effect.scoped, Effect.provide(layer())))
 
+    it.effect("a descriptor the layer did not open reads through the ring: same bytes, same end of file", () =>
+      Effect.gen(function*() {
+        const fd = fs.openSync(file, "r")
+        const borrowed = yield* AIOFile.fromFd(fd, { mode: "rb", name: "borrowed" })
+        const blocks = Array.from({ length: 300 }, (_, i) => (i * 13) % BLOCKS)
+        const results = yield* Effect.forEach(
+          blocks,
+          (block) => borrowed.readBytes(4096, block * 4096),
+          { concurrency: 64 }
+        )
+        expect(results.every((bytes, i) => bytes.length === 4096 && bytes[4095] === blocks[i]! % 251)).toBe(true)
+        const tail = yield* borrowed.readBytes(8192, (BLOCKS - 1) * 4096)
+        expect(tail.length).toBe(4096)
+        expect((yield* borrowed.readBytes(10, BLOCKS * 4096)).length).toBe(0)
+        yield* borrowed.close
+        fs.closeSync(fd)
+      }).pipe(Effect.provide(layer())))
+
     it.effect("an O_DIRECT descriptor never reads on the JS thread (the device would block it): its reads wait for a permit", () =>
       Effect.gen(function*() {
         const context = yield* AioContext.AioContext
