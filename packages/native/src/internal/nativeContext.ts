@@ -41,9 +41,15 @@ const NEXT_TURN = -Infinity
  * own copy of this module, so it gets its own ring). Results are routed by id.
  */
 class Dispatcher {
-  readonly handlers = new Map<number, Handler>()
+  /**
+   * The handler of each request in flight, indexed by its id. An id is a slot, taken again once its
+   * request has completed (the engine reports each request once): the table stays as large as the
+   * most requests ever in flight. A `Map` keyed by ever-growing ids made the garbage collector's
+   * young-generation collections about four times slower at 300k requests a second.
+   */
+  private readonly handlers: Array<Handler | undefined> = []
+  private readonly freeIds: Array<number> = []
   leases = 0
-  private nextId = 1
   readonly engine: Engine
 
   constructor(make: (onComplete: (batch: Float64Array) => void) => Engine) {
@@ -53,12 +59,17 @@ class Dispatcher {
   private complete(batch: Float64Array): void {
     for (let i = 0; i < batch.length; i += 2) {
       const id = batch[i]!
-      const handler = this.handlers.get(id)
+      const handler = this.handlers[id]
       if (handler !== undefined) {
-        this.handlers.delete(id)
+        this.forget(id)
         handler(batch[i + 1]!)
       }
     }
+  }
+
+  private forget(id: number): void {
+    this.handlers[id] = undefined
+    this.freeIds.push(id)
   }
 
   /**
@@ -120,13 +131,13 @@ class Dispatcher {
    * returned.
    */
   submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
-    const id = this.nextId++
-    this.handlers.set(id, handler)
+    const id = this.freeIds.pop() ?? this.handlers.length
+    this.handlers[id] = handler
     try {
       start(this.engine, id)
       return undefined
     } catch (error) {
-      this.handlers.delete(id)
+      this.forget(id)
       return error ?? new Error("the engine refused the request")
     }
   }

@@ -302,7 +302,7 @@ const driveEngine = (
       for (let i = 0; i < batch.length; i += 2) {
         const w = batch[i]!
         const result = batch[i + 1]!
-        tally.latencies.push((now - started[w]!) * 1000)
+        tally.latencies.record((now - started[w]!) * 1000)
         tally.ops++
         tally.bytes += Math.max(0, result)
         ended(w, result)

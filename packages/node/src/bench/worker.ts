@@ -23,7 +23,7 @@ const main = async () => {
     let result: WorkerResult
     try {
       const tally = await run(config)
-      const sorted = Float64Array.from(tally.latencies).sort()
+      const sorted = tally.latencies.sorted()
       result = {
         participant: name,
         workload,
