@@ -4,8 +4,36 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { Latencies } from "../src/bench/drivers.js"
+import { BLOCK, stampBlock, verifyRead } from "../src/bench/files.js"
 
 describe("pnpm bench", () => {
+  it("keeps every latency it records, past its first capacity, and gives them in order", () => {
+    const latencies = new Latencies()
+    const count = 200_000 // more than the typed array it starts with
+    for (let i = 0; i < count; i++) latencies.record((i * 7919) % count)
+    const sorted = latencies.sorted()
+    expect(sorted.length).toBe(count)
+    expect(sorted.every((value, i) => value === i)).toBe(true)
+    expect(new Latencies().sorted().length).toBe(0)
+  })
+
+  it("accepts a read only when the first, middle and last blocks carry their own headers", () => {
+    const blocks = 5
+    const buffer = new Uint8Array(blocks * BLOCK)
+    for (let block = 0; block < blocks; block++) stampBlock(buffer, block * BLOCK, 100 + block)
+    const position = 100 * BLOCK
+    expect(verifyRead(buffer, position)).toBe(true)
+    expect(verifyRead(buffer.subarray(BLOCK), position + BLOCK)).toBe(true)
+    expect(verifyRead(buffer, position + BLOCK)).toBe(false) // the bytes of another offset
+    expect(verifyRead(buffer.subarray(0, BLOCK - 1), position)).toBe(false) // shorter than a block
+    for (const block of [0, 2, 4]) {
+      const damaged = buffer.slice()
+      damaged[block * BLOCK + 5] ^= 1
+      expect(verifyRead(damaged, position), `block ${block}`).toBe(false)
+    }
+  })
+
   it("refuses an unknown option or workload with its usage, before any work", () => {
     const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
     for (
