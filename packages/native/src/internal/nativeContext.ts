@@ -137,7 +137,11 @@ class Dispatcher {
       start(this.engine, id)
       return undefined
     } catch (error) {
-      this.forget(id)
+      // An argument the engine refuses (TypeError, RangeError) is refused before anything is
+      // queued, so the id is free again; after any other failure the engine may hold the request,
+      // so its id is retired (its result, if one comes, finds no handler).
+      if (error instanceof TypeError || error instanceof RangeError) this.forget(id)
+      else this.handlers[id] = undefined
       return error ?? new Error("the engine refused the request")
     }
   }

@@ -104,20 +104,21 @@ export const driveEffect = <E, R>(
     const deadline = performance.now() + seconds * 1000
     // One clock reading per operation: the end of one is the start of the next (the other
     // drivers do the same), and no Effect is built around the operation's own.
-    const worker = (w: number) => {
-      let start = performance.now()
-      return Effect.whileLoop({
-        while: () => start < deadline,
-        body: () => operation(w),
-        step: (bytes) => {
-          const now = performance.now()
-          tally.latencies.record((now - start) * 1000)
-          tally.bytes += bytes
-          tally.ops++
-          start = now
-        }
+    const worker = (w: number) =>
+      Effect.suspend(() => {
+        let start = performance.now()
+        return Effect.whileLoop({
+          while: () => start < deadline,
+          body: () => operation(w),
+          step: (bytes) => {
+            const now = performance.now()
+            tally.latencies.record((now - start) * 1000)
+            tally.bytes += bytes
+            tally.ops++
+            start = now
+          }
+        })
       })
-    }
     return Effect.as(
       Effect.forEach(Array.from({ length: depth }, (_, w) => w), worker, { concurrency: "unbounded", discard: true }),
       tally

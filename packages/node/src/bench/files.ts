@@ -1,7 +1,8 @@
 /**
  * The benchmark's files: a data file of 4 KiB blocks whose first 8 bytes say which block they are
  * (so a read can be checked), a file for random writes, and a JSONL file for the line reader.
- * They are made once per size in the temporary directory and reused.
+ * The data and JSONL files are made once per size in the temporary directory and reused; the write
+ * file is made for each run (see `writeFile`).
  *
  * @since 0.1.0
  */
@@ -89,9 +90,10 @@ export const dataFile = (size: number): string =>
   })
 
 /**
- * The file random writes go to (its content does not matter), made anew for each run in 4 KiB
- * writes and then synced, so that every run writes into the same page cache: one 4 KiB page per
- * block, nothing dirty. Since Linux 6.16 ext4 caches a large write in a large folio, and a 4 KiB
+ * The file random writes go to (its content does not matter), made for this run (its name holds
+ * the process id, so runs side by side do not share it; the caller removes it) in 4 KiB writes and
+ * then synced, so that every run writes into the same page cache: one 4 KiB page per block,
+ * nothing dirty. Since Linux 6.16 ext4 caches a large write in a large folio, and a 4 KiB
  * write into a large folio walks all of its blocks (`ext4_block_write_begin`): on this project's
  * machine the raw engine's 64-in-flight random writes ran at 50k-130k a second into a file written
  * in 4 MiB pieces, and at 360k-590k into the same file rewritten in 4 KiB pieces. Every participant
@@ -100,8 +102,8 @@ export const dataFile = (size: number): string =>
  * @since 0.1.0
  */
 export const writeFile = (size: number): string => {
-  const file = path.join(benchDirectory(), `write-${size / MiB}MiB.bin`)
-  fs.rmSync(file, { force: true }) // its pages leave the page cache with it
+  removeLeftWriteFiles()
+  const file = path.join(benchDirectory(), `write-${size / MiB}MiB-${process.pid}.bin`)
   const fd = fs.openSync(file, "w")
   try {
     const block = Buffer.alloc(BLOCK, 0x5a)
@@ -111,6 +113,24 @@ export const writeFile = (size: number): string => {
     fs.closeSync(fd)
   }
   return file
+}
+
+/** Removes the write files of runs that ended without removing theirs (killed, or from older versions). */
+const removeLeftWriteFiles = (): void => {
+  for (const name of fs.readdirSync(benchDirectory())) {
+    const match = /^write-\d+MiB(?:-(\d+))?\.bin(?:\.done)?$/.exec(name)
+    if (match === null || (match[1] !== undefined && isRunning(Number(match[1])))) continue
+    fs.rmSync(path.join(benchDirectory(), name), { force: true })
+  }
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM" // alive, someone else's
+  }
 }
 
 /**

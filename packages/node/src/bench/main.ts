@@ -127,15 +127,19 @@ const main = async () => {
   }
 
   const results: Array<Array<WorkerResult>> = []
-  for (let rep = 0; rep < reps; rep++) {
-    const mine: Array<WorkerResult> = []
-    // a different order in each repetition, so no participant always runs first
-    const order = chosen.map((_, i) => chosen[(i + rep) % chosen.length]!)
-    for (const [i, participant] of order.entries()) {
-      status(`repetition ${rep + 1}/${reps}, participant ${i + 1}/${order.length}: ${participant.name} ...`)
-      mine.push(...await runWorker(participant.name, config))
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      const mine: Array<WorkerResult> = []
+      // a different order in each repetition, so no participant always runs first
+      const order = chosen.map((_, i) => chosen[(i + rep) % chosen.length]!)
+      for (const [i, participant] of order.entries()) {
+        status(`repetition ${rep + 1}/${reps}, participant ${i + 1}/${order.length}: ${participant.name} ...`)
+        mine.push(...await runWorker(participant.name, config))
+      }
+      results.push(mine)
     }
-    results.push(mine)
+  } finally {
+    fs.rmSync(config.writeFile, { force: true })
   }
   status(`done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
 

@@ -283,8 +283,10 @@ const driveEngine = (
     const deadline = performance.now() + config.seconds * 1000
     const started = new Float64Array(depth)
     let running = depth
-    const submit = (w: number) => {
-      if (performance.now() >= deadline) {
+    // as in the other drivers, the clock is read once per request: a worker's next request starts
+    // when its last result was seen
+    const submit = (w: number, start: number) => {
+      if (start >= deadline) {
         if (--running === 0) {
           setImmediate(() => {
             engine.destroy()
@@ -294,22 +296,22 @@ const driveEngine = (
         }
         return
       }
-      started[w] = performance.now()
+      started[w] = start
       issue(engine, fd, w)
     }
     const engine = new binding.Engine("io_uring", 256, (batch) => {
-      const now = performance.now()
       for (let i = 0; i < batch.length; i += 2) {
         const w = batch[i]!
         const result = batch[i + 1]!
+        const now = performance.now()
         tally.latencies.record((now - started[w]!) * 1000)
         tally.ops++
         tally.bytes += Math.max(0, result)
         ended(w, result)
-        submit(w)
+        submit(w, now)
       }
     })
-    for (let w = 0; w < depth; w++) submit(w)
+    for (let w = 0; w < depth; w++) submit(w, performance.now())
   })
 
 const rawReads = async (config: Config, depth: number, size: number, sequential: boolean): Promise<Tally> => {
