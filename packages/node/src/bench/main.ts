@@ -114,7 +114,6 @@ const main = async () => {
     jsonlFile: jsonlFile(quick ? 64 * MiB : dataSize),
     seconds
   }
-  for (const file of [config.dataFile, config.writeFile, config.jsonlFile]) warm(file)
 
   const baselines = new Set(chosenWorkloads.map(baselineOf))
   const chosen: Array<(typeof participants)[number]> = []
@@ -129,6 +128,9 @@ const main = async () => {
   const results: Array<Array<WorkerResult>> = []
   try {
     for (let rep = 0; rep < reps; rep++) {
+      // Read every file again before each repetition: a file left idle for a while may lose its
+      // pages (this project's machines run DAMON, which pages out what went unused for a minute).
+      for (const file of [config.dataFile, config.writeFile, config.jsonlFile]) warm(file)
       const mine: Array<WorkerResult> = []
       // a different order in each repetition, so no participant always runs first
       const order = chosen.map((_, i) => chosen[(i + rep) % chosen.length]!)
