@@ -27,9 +27,15 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEG
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
 [[noreturn]] void ThrowRange(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
 
+// One N-API call per argument on the paths every read and write takes (each call costs tens of
+// nanoseconds): napi_get_value_double fails with napi_number_expected, and sets no exception, for
+// anything that is not a number.
 double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (i >= info.Length() || !info[i].IsNumber()) ThrowType(info.Env(), std::string(name) + " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
+  double v = 0;
+  if (i >= info.Length() || napi_get_value_double(info.Env(), info[i], &v) != napi_ok) {
+    ThrowType(info.Env(), std::string(name) + " must be a number");
+  }
+  return v;
 }
 
 // An integer in [min, max]: a non-number is a TypeError, NaN, fractions and out-of-range values
@@ -167,27 +173,50 @@ struct View {
   size_t byte_length;
 };
 
+// Bytes per element of a TypedArray type; 0 for a type this list does not know.
+size_t ElementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+// napi_get_typedarray_info and napi_get_dataview_info fail with napi_invalid_arg, and set no
+// exception, for a value of another kind; the data pointer they give already includes the view's
+// offset. A detached buffer's views report no bytes, so only an empty view needs the detach check.
 View ViewArg(const Napi::CallbackInfo& info, size_t i) {
   Napi::Env env = info.Env();
-  if (info.Length() <= i || !(info[i].IsTypedArray() || info[i].IsDataView())) {
-    ThrowType(env, "buffer must be a TypedArray or DataView");
-  }
-  Napi::Value view = info[i];
+  if (info.Length() <= i) ThrowType(env, "buffer must be a TypedArray or DataView");
+  napi_value view = info[i];
   void* data = nullptr;
   size_t byte_length = 0;
   napi_value arraybuffer = nullptr;
-  if (view.IsTypedArray()) {
-    napi_typedarray_type type;
-    size_t length = 0;
-    size_t offset = 0;
-    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, view, &type, &length, &data, &arraybuffer, &offset), View{});
-    byte_length = view.As<Napi::TypedArray>().ByteLength();
-  } else {
-    size_t offset = 0;
-    NAPI_THROW_IF_FAILED(env, napi_get_dataview_info(env, view, &byte_length, &data, &arraybuffer, &offset), View{});
+  napi_typedarray_type type;
+  size_t length = 0;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, view, &type, &length, &data, &arraybuffer, &offset) == napi_ok) {
+    size_t element = ElementSize(type);
+    byte_length = element != 0 ? length * element : Napi::TypedArray(env, view).ByteLength();
+  } else if (napi_get_dataview_info(env, view, &byte_length, &data, &arraybuffer, &offset) != napi_ok) {
+    ThrowType(env, "buffer must be a TypedArray or DataView");
   }
   bool detached = false;
-  if (arraybuffer != nullptr && Napi::Value(env, arraybuffer).IsArrayBuffer()) {
+  if (byte_length == 0 && arraybuffer != nullptr && Napi::Value(env, arraybuffer).IsArrayBuffer()) {
     NAPI_THROW_IF_FAILED(env, napi_is_detached_arraybuffer(env, arraybuffer, &detached), View{});
   }
   if (detached) ThrowType(env, "buffer is detached");
