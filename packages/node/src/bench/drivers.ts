@@ -34,21 +34,20 @@ export interface Tally {
  */
 export class Latencies {
   private values = new Float64Array(1 << 16)
-  /** How many latencies are recorded. */
-  length = 0
+  private count = 0
 
   record(microseconds: number): void {
-    if (this.length === this.values.length) {
+    if (this.count === this.values.length) {
       const grown = new Float64Array(this.values.length * 2)
       grown.set(this.values)
       this.values = grown
     }
-    this.values[this.length++] = microseconds
+    this.values[this.count++] = microseconds
   }
 
   /** The recorded latencies, in ascending order. */
   sorted(): Float64Array {
-    return this.values.slice(0, this.length).sort()
+    return this.values.slice(0, this.count).sort()
   }
 }
 

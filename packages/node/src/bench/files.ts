@@ -50,16 +50,22 @@ export const verifyRead = (buffer: Uint8Array, position: number): boolean => {
 const readUint32 = (buffer: Uint8Array, at: number): number =>
   (buffer[at]! | buffer[at + 1]! << 8 | buffer[at + 2]! << 16 | buffer[at + 3]! << 24) >>> 0
 
-const makeOnce = (file: string, size: number, fill: (fd: number) => void): string => {
-  const marker = `${file}.done`
-  if (fs.existsSync(marker) && fs.existsSync(file) && fs.statSync(file).size >= size) return file
-  fs.rmSync(marker, { force: true })
+/** Creates (or truncates) `file` and lets `fill` write it through its descriptor. */
+const fillFile = (file: string, fill: (fd: number) => void): string => {
   const fd = fs.openSync(file, "w")
   try {
     fill(fd)
   } finally {
     fs.closeSync(fd)
   }
+  return file
+}
+
+const makeOnce = (file: string, size: number, fill: (fd: number) => void): string => {
+  const marker = `${file}.done`
+  if (fs.existsSync(marker) && fs.existsSync(file) && fs.statSync(file).size >= size) return file
+  fs.rmSync(marker, { force: true })
+  fillFile(file, fill)
   fs.writeFileSync(marker, "")
   return file
 }
@@ -103,16 +109,11 @@ export const dataFile = (size: number): string =>
  */
 export const writeFile = (size: number): string => {
   removeLeftWriteFiles()
-  const file = path.join(benchDirectory(), `write-${size / MiB}MiB-${process.pid}.bin`)
-  const fd = fs.openSync(file, "w")
-  try {
+  return fillFile(path.join(benchDirectory(), `write-${size / MiB}MiB-${process.pid}.bin`), (fd) => {
     const block = Buffer.alloc(BLOCK, 0x5a)
     for (let at = 0; at < size; at += BLOCK) fs.writeSync(fd, block, 0, BLOCK, at)
     fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  return file
+  })
 }
 
 /** Removes the write files of runs that ended without removing theirs (killed, or from older versions). */
