@@ -1,6 +1,13 @@
 // The JS-facing engine: validates arguments, turns each call into an Op for a kernel backend (or
 // the thread fallback), submits once per event-loop turn, and hands completions back to JS in
 // batches. One instance owns one ring (or AIO context), one eventfd and two libuv handles.
+//
+// Lifecycle (engine.cc: calls and dispatch; engine_loop.cc: the event loop, delivery, teardown):
+// an engine ends by destroy() from JS, by its finalizer, or by the end of its JS environment (a
+// worker that ends or is terminated, process.exit in a worker). The last is watched by an async
+// cleanup hook, which Node runs before the environment's addons can be unloaded and waits for
+// until the hook is removed; it is removed only once both libuv handles are closed, so no close
+// callback of this addon ever runs after the addon was unloaded.
 #pragma once
 
 #include <napi.h>
@@ -8,6 +15,7 @@
 
 #include <deque>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "op.h"
@@ -24,13 +32,18 @@ class Engine : public Napi::ObjectWrap<Engine> {
 
  private:
   // libuv handles live apart from the engine: they are freed by their close callbacks, which may
-  // run after the engine is gone.
+  // run after the engine is gone. The environment's cleanup hook lives with them: it is removed
+  // by the last close callback.
   struct Handles {
     uv_poll_t poll;
     uv_prepare_t prepare;
     Engine* engine;
-    int open;
+    int open;  // handles not closed yet
+    napi_async_cleanup_hook_handle hook;
   };
+
+  // Why an engine is torn down: what it may still ask of N-API.
+  enum class Ending { Destroy, Finalizer, Environment };
 
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
@@ -41,6 +54,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Truncate(const Napi::CallbackInfo& info);
+  Napi::Value CancelOpen(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   Napi::Value GetPending(const Napi::CallbackInfo& info);
   Napi::Value GetInfo(const Napi::CallbackInfo& info);
@@ -56,14 +70,16 @@ class Engine : public Napi::ObjectWrap<Engine> {
   void Deliver();
   void OnReadable();
   void OnPrepare();
+  void DropBatch();
   void UpdateRef();
-  void Teardown(bool from_finalizer);
+  void Teardown(Ending ending);
+  void CloseOwned();
   ThreadPool* Threads();
 
   static void PollCallback(uv_poll_t* handle, int status, int events);
   static void PrepareCallback(uv_prepare_t* handle);
   static void CloseCallback(uv_handle_t* handle);
-  static void CleanupHook(void* arg);
+  static void EnvironmentEnding(napi_async_cleanup_hook_handle hook, void* arg);
 
   napi_env env_;
   Napi::FunctionReference callback_;
@@ -72,15 +88,20 @@ class Engine : public Napi::ObjectWrap<Engine> {
   std::unique_ptr<ThreadPool> threads_;
   int eventfd_ = -1;
   Handles* handles_ = nullptr;
-  bool hook_added_ = false;
   bool destroyed_ = false;
+  bool js_gone_ = false;    // the environment can no longer run JS: results are dropped
   bool referenced_ = false;
   bool cached_reads_ = false;  // readCached is served (the kernel keeps RWF_NOWAIT's contract)
   uint32_t inflight_ = 0;   // requests in the kernel backend
   double pending_ = 0;      // ops accepted and not yet delivered
   std::deque<Op*> backlog_; // waiting for a kernel slot
+  std::vector<Op*> opens_;  // opens accepted and not finished (few at a time), for CancelOpen
+  // Descriptors opened by this engine and not closed through it: closed when the environment ends
+  // (nobody else can close them then).
+  std::unordered_set<int> owned_;
   std::vector<Completion> completions_;
   std::vector<double> batch_;
+  std::vector<int> batch_opened_;  // descriptors the batch hands to JS: closed if it never arrives
 };
 
 }  // namespace aiofile

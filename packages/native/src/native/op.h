@@ -75,6 +75,9 @@ class Backend {
   // Teardown: asks the kernel to cancel what it can, then blocks until `inflight` requests have
   // finished, collecting them.
   virtual void WaitAll(std::vector<Completion>& out, uint32_t inflight) = 0;
+  // Asks the kernel to cancel the request of `op` now in flight; its completion still comes (as
+  // -ECANCELED, or its own result when it finished first). Returns whether it asked.
+  virtual bool Cancel(Op* op) { return false; }
   // Whether a failed request should be retried on the thread fallback (kernel lacks the feature).
   virtual bool FallBack(const Op& op, int64_t res) const = 0;
   // What the engine runs with, for diagnostics.

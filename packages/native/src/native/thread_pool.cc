@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -32,6 +33,17 @@ void ThreadPool::Post(Op* op) {
     }
   }
   wake_.notify_one();
+}
+
+bool ThreadPool::Withdraw(Op* op) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = std::find(queue_.begin(), queue_.end(), op);
+    if (it == queue_.end()) return false;
+    queue_.erase(it);
+  }
+  Complete(op, -ECANCELED);
+  return true;
 }
 
 void ThreadPool::Run() {

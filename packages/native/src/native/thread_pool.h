@@ -22,6 +22,9 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   void Post(Op* op);
+  // Takes back an op that no thread has started: it completes with -ECANCELED. Returns whether it
+  // was still waiting.
+  bool Withdraw(Op* op);
   void Drain(std::vector<Completion>& out);
   // Blocks until every posted op has run (teardown), then joins the threads.
   void Shutdown();

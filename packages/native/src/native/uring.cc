@@ -282,6 +282,19 @@ void Uring::Reap(std::vector<Completion>& out) {
   StoreRelease(cq_head_, head);
 }
 
+// IORING_OP_ASYNC_CANCEL (5.5+) finds the request by its user_data; one that an io-wq worker is
+// running (an openat blocked on a FIFO) is interrupted by a signal to that worker and completes
+// with -EINTR or -ECANCELED. The cancel's own CQE has user_data 0 and is skipped by Reap.
+bool Uring::Cancel(Op* op) {
+  if (!supported_[IORING_OP_ASYNC_CANCEL]) return false;
+  io_uring_sqe* sqe = NextSqe();
+  sqe->opcode = IORING_OP_ASYNC_CANCEL;
+  sqe->fd = -1;
+  sqe->addr = reinterpret_cast<uint64_t>(op);
+  sqe_tail_++;
+  return true;
+}
+
 void Uring::WaitAll(std::vector<Completion>& out, uint32_t inflight) {
   if (inflight == 0) return;
   if (supported_[IORING_OP_ASYNC_CANCEL]) {

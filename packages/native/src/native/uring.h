@@ -51,6 +51,7 @@ class Uring final : public Backend {
   bool Ready() const override;
   void Reap(std::vector<Completion>& out) override;
   void WaitAll(std::vector<Completion>& out, uint32_t inflight) override;
+  bool Cancel(Op* op) override;
   bool FallBack(const Op& op, int64_t res) const override;
   Napi::Object Describe(Napi::Env env) const override;
 
