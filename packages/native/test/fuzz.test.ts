@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { afterAll } from "vitest"
 import { ending, lines, runEngineChild } from "./helpers.js"
 
@@ -10,52 +11,35 @@ afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
 
 const ROUNDS = Number(process.env.AIOFILE_FUZZ_ROUNDS ?? 3000)
 
-/**
- * Random methods with random arguments from a pool of awkward values. Descriptors are drawn from
- * a pool without 0-2, so the child's stdout survives.
- */
+const calls = fileURLToPath(new URL("./fixtures/fuzzCalls.cjs", import.meta.url))
+
+/** Random methods with random arguments (fixtures/fuzzCalls.cjs), checked one by one. */
 const fuzzBody = (file: string, seed: number) => `
-let state = ${seed} >>> 0
-const random = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296)
-const pick = (values) => values[Math.floor(random() * values.length)]
+const { makeCalls, seeded } = require(${JSON.stringify(calls)})
 const file = ${JSON.stringify(file)}
 const fd = fs.openSync(file, "r+")
 const closed = fs.openSync(file, "r")
 fs.closeSync(closed)
-const detached = () => { const b = new ArrayBuffer(8); const v = new Uint8Array(b); structuredClone(b, { transfer: [b] }); return v }
-const values = () => pick([
-  undefined, null, NaN, -0, 0, 1, -1, 1.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 - 1, -(2 ** 53), Infinity, -Infinity,
-  "", "7", "/tmp", {}, [], [1, 2], () => 1, 10n, true, Symbol.iterator,
-  new Uint8Array(0), new Uint8Array(16), new Uint8Array(70000).subarray(5, 60000), new Float32Array(3),
-  new DataView(new ArrayBuffer(32), 3, 9), detached(), new Uint8Array(new SharedArrayBuffer(64)), new ArrayBuffer(8)
-])
-const fds = () => pick([fd, fd, fd, closed, -1, NaN, 2 ** 31, 1.5, "3", undefined, 1e6])
-const buffers = () => pick([new Uint8Array(0), new Uint8Array(4096), new Uint8Array(1 << 17).subarray(7), detached(), values()])
-const calls = {
-  read: () => [nextId, fds(), buffers(), pick([0, 1, 4096, 1 << 20, values()]), pick([undefined, 0, 1, 5000, values()])],
-  write: () => [nextId, fds(), buffers(), pick([0, 1, 4096, values()]), pick([undefined, 0, 3, values()])],
-  fsync: () => [nextId, fds()],
-  fdatasync: () => [nextId, fds()],
-  size: () => [nextId, fds()],
-  truncate: () => [nextId, fds(), pick([0, 1, 1 << 16, values()])],
-  open: () => [nextId, pick([file, "/nonexistent/x", "", "a\\0b", ${
-  JSON.stringify(directory)
-}, values()]), pick([0, 1, 2, 0o100, 0o1000, 0o200000, values()]), pick([0, 0o644, values()])],
-  close: () => [nextId, pick([closed, -1, 2 ** 40, NaN, "1", undefined, 1.5, null, 1e6])],
-  // synchronous: no id, the result comes back at once
-  readCached: () => [fds(), buffers(), pick([0, 1, 4096, 1 << 20, values()]), pick([undefined, 0, 1, 5000, values()])],
-}
-const names = Object.keys(calls)
+const { names, calls, pick } = makeCalls({
+  random: seeded(${seed}),
+  file,
+  fd,
+  closed,
+  directory: ${JSON.stringify(directory)},
+  nextId: () => nextId++
+})
 let thrown = 0
 let served = 0
 const accepted = []
 for (let i = 0; i < ${ROUNDS}; i++) {
   const name = pick(names)
   const args = calls[name]()
-  if (name === "readCached") {
+  if (name === "readCached" || name === "cancelOpen") {
     try {
-      const bytes = engine.readCached(...args)
-      if (!Number.isInteger(bytes) || bytes < -4095 || bytes > 65536) throw new Error("readCached returned " + bytes)
+      const answer = engine[name](...args)
+      if (name === "cancelOpen" ? typeof answer !== "boolean" : !Number.isInteger(answer) || answer < -4095 || answer > 65536) {
+        throw new Error(name + " returned " + answer)
+      }
       served++
     } catch (error) {
       if (!(error instanceof TypeError || error instanceof RangeError)) throw error
@@ -63,8 +47,7 @@ for (let i = 0; i < ${ROUNDS}; i++) {
     }
     continue
   }
-  const id = nextId++
-  args[0] = random() < 0.02 ? pick([undefined, null, NaN, Infinity, -Infinity, "1", {}, 10n]) : id
+  const id = args[0]
   try {
     const done = new Promise((resolve) => handlers.set(id, resolve))
     engine[name](...args)
