@@ -58,6 +58,13 @@ export interface Engine {
   fdatasync(id: number, fd: number): void
   /** Linux open(2) flags; O_CLOEXEC is always added. A path with a NUL byte throws. */
   open(id: number, path: string, flags: number, mode: number): void
+  /**
+   * Asks to cancel the open of request `id` while it is in flight: one still waiting for a thread
+   * is withdrawn; one in the kernel is cancelled where the kernel can (io_uring interrupts an open
+   * blocked in the kernel, a FIFO's say). Its result still comes, as `-ECANCELED` or, when the open
+   * finished first, as a descriptor the caller must close. Returns whether a cancellation was asked.
+   */
+  cancelOpen(id: number): boolean
   close(id: number, fd: number): void
   /** The descriptor's size in bytes (statx / fstat). */
   size(id: number, fd: number): void
@@ -65,6 +72,11 @@ export interface Engine {
   /**
    * Waits (blocking) for the requests still in flight, drops their results, closes descriptors
    * opened by requests nobody will see, and releases the ring. Later calls throw.
+   *
+   * When the JS environment ends (a worker that ends or is terminated, `process.exit` in a worker)
+   * the engine does the same by itself, delivers nothing more, and also closes every descriptor it
+   * opened that was not closed through it: a descriptor an engine opened must be closed with its
+   * `close`, not behind its back, or that number may be closed again when the environment ends.
    */
   destroy(): void
   /** Requests accepted and not yet delivered. */

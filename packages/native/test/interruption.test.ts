@@ -5,6 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -17,6 +18,19 @@ fs.writeFileSync(big, Buffer.alloc(SIZE, 3))
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
 
 const openFds = () => fs.readdirSync("/proc/self/fd").length
+
+const O_WRONLY = 1
+const O_CREAT = 0o100
+
+/** A new FIFO in the test directory; an open of it for writing blocks until a reader comes. */
+const makeFifo = (name: string): string => {
+  const fifo = path.join(directory, name)
+  execFileSync("mkfifo", [fifo])
+  return fifo
+}
+
+/** Opens a reader of `fifo` (without blocking) and closes it: a blocked open for writing completes. */
+const unblock = (fifo: string) => fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK))
 
 const layers = [["io_uring", NativeAioContext.layerUring], ["linux-aio", NativeAioContext.layerLinuxAio]] as const
 
@@ -125,5 +139,45 @@ for (const [backend, layer] of layers) {
         }).pipe(Effect.scoped, Effect.provide(layer({ maxRequests: 1 })))
         expect(openFds()).toBe(before)
       }))
+
+    if (backend === "io_uring") {
+      it.live("an open blocked in the kernel is cancelled when its fiber is interrupted, leaving nothing open", () =>
+        Effect.gen(function*() {
+          // O_CREAT sends the open to io-wq, where an open of a FIFO with no reader blocks; the
+          // cancel interrupts it there (before cancelOpen the layer's release waited forever)
+          const fifo = makeFifo("blocked-uring")
+          const before = openFds()
+          const start = performance.now()
+          const exit = yield* Effect.gen(function*() {
+            const context = yield* AioContext.AioContext
+            return yield* Effect.exit(Effect.timeout(context.open(fifo, O_WRONLY | O_CREAT, 0o644), "200 millis"))
+          }).pipe(Effect.provide(layer()))
+          expect(Exit.isFailure(exit)).toBe(true)
+          // not a timing assertion: far above any machine's noise, far below the test's timeout
+          expect(performance.now() - start).toBeLessThan(10_000)
+          expect(openFds()).toBe(before)
+        }))
+    } else {
+      it.live("an interrupted open still waiting for one of the engine's threads is withdrawn", () =>
+        Effect.gen(function*() {
+          // both threads of the engine block in opens of FIFOs; a third open waits for a thread
+          const busy = [makeFifo("busy-1"), makeFifo("busy-2")]
+          const waiting = makeFifo("waiting")
+          const before = openFds()
+          yield* Effect.gen(function*() {
+            const context = yield* AioContext.AioContext
+            const blocked = yield* Effect.forEach(busy, (fifo) => Effect.fork(context.open(fifo, O_WRONLY, 0)))
+            yield* Effect.sleep("100 millis")
+            const queued = yield* Effect.fork(context.open(waiting, O_WRONLY, 0))
+            yield* Effect.sleep("50 millis")
+            expect(Exit.isInterrupted(yield* Fiber.interrupt(queued))).toBe(true)
+            busy.forEach(unblock)
+            for (const fiber of blocked) yield* context.close(yield* Fiber.join(fiber))
+            // had the third open run, it would block a thread on its FIFO, and the release below
+            // (which waits for the layer's requests) would never end
+          }).pipe(Effect.provide(layer()))
+          expect(openFds()).toBe(before)
+        }))
+    }
   })
 }

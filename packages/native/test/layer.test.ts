@@ -40,27 +40,27 @@ for (const [backend, layer] of layers) {
         expect(error.message).toMatch(/released/)
       }))
 
-    it.effect("layers of one thread share the engine; releasing one leaves the other working", () =>
+    it.effect("layers of one thread share the engine; releasing one closes its files and leaves the other working", () =>
       Effect.gen(function*() {
         const file = path.join(directory, `${backend}-shared.bin`)
         fs.writeFileSync(file, "shared")
         const outer = yield* Scope.make()
         const first = yield* Layer.buildWithScope(layer(), outer)
-        const second = yield* Effect.scoped(Effect.gen(function*() {
-          const inner = yield* Layer.build(layer())
-          return yield* Effect.provide(
-            Effect.flatMap(AioContext.AioContext, (context) => context.open(file, 0, 0)),
-            inner
-          )
-        }))
-        const size = yield* Effect.provide(
-          Effect.flatMap(
-            AioContext.AioContext,
-            (context) => Effect.zipLeft(context.size(second), context.close(second))
-          ),
-          first
+        const onFirst = <A, E>(f: (context: AioContext.AioContextService) => Effect.Effect<A, E>) =>
+          Effect.provide(Effect.flatMap(AioContext.AioContext, f), first)
+        const inner = yield* Scope.make()
+        const second = yield* Layer.buildWithScope(layer(), inner)
+        const left = yield* Effect.provide(
+          Effect.flatMap(AioContext.AioContext, (context) => context.open(file, 0, 0)),
+          second
         )
-        expect(size).toBe(6)
+        // one engine: a descriptor of either layer works through the other while both live
+        expect(yield* onFirst((context) => context.size(left))).toBe(6)
+        yield* Scope.close(inner, Exit.void)
+        // the released layer closed the file it left open; the other layer goes on
+        expect(fs.existsSync(`/proc/self/fd/${left}`) && fs.readlinkSync(`/proc/self/fd/${left}`) === file).toBe(false)
+        const fd = yield* onFirst((context) => context.open(file, 0, 0))
+        expect(yield* onFirst((context) => Effect.zipLeft(context.size(fd), context.close(fd)))).toBe(6)
         yield* Scope.close(outer, Exit.void)
       }))
 

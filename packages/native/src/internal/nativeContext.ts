@@ -154,6 +154,10 @@ class Lease {
   inflight = 0
   released = false
   private drained: Array<() => void> = []
+  /** The descriptors this layer opened and has not closed: its release closes them. */
+  readonly opened = new Set<number>()
+  /** Descriptors the release closed: a later close of one succeeds (once), as if it closed it. */
+  readonly closedByRelease = new Set<number>()
 
   constructor(readonly kind: EngineKind, readonly dispatcher: Dispatcher) {}
 
@@ -172,6 +176,12 @@ class Lease {
     }, start)
     if (error === undefined) this.inflight++
     return error
+  }
+
+  /** Closes `fd` within this layer, whatever its result (a descriptor nobody else will close). */
+  closeQuietly(fd: number): void {
+    this.opened.delete(fd)
+    this.track(() => {}, (engine, id) => engine.close(id, fd))
   }
 
   /**
@@ -230,11 +240,25 @@ const acquire = (kind: EngineKind): Effect.Effect<Lease, AioError.BackendUnavail
     return Effect.succeed(new Lease(kind, dispatcher))
   })
 
+/**
+ * Waits for the layer's requests, then closes the files it left open (a file outlives its layer
+ * when it was opened without a scope, or its scope is longer): nobody could close them later. A
+ * later close of one of them succeeds; any other operation on the released context fails.
+ */
 const release = (lease: Lease): Effect.Effect<void> =>
   Effect.zipRight(
     Effect.suspend(() => {
       lease.released = true // new requests now fail; the closes of orphaned opens still go through
-      return lease.drain
+      return Effect.zipRight(
+        lease.drain,
+        Effect.suspend(() => {
+          for (const fd of lease.opened) {
+            lease.closedByRelease.add(fd)
+            lease.closeQuietly(fd)
+          }
+          return lease.drain
+        })
+      )
     }),
     Effect.sync(() => {
       const dispatcher = lease.dispatcher
@@ -313,24 +337,33 @@ const operations = (
     )
 
   /**
-   * An open whose fiber was interrupted before its completion arrived: nobody will see the
-   * descriptor, so it is closed (within this layer, so release waits for that close too).
+   * An open whose fiber was interrupted before its completion arrived: the engine is asked to
+   * cancel it (io_uring interrupts an open blocked in the kernel; one waiting for a thread is
+   * withdrawn), and a descriptor that arrives all the same is closed (within this layer, so
+   * release waits for that close too).
    */
   const open = (path: string, flags: number, mode: number): Effect.Effect<number, PlatformError.PlatformError> =>
     Effect.suspend(() => {
       let interrupted = false
-      return request("open", path, (engine, id) => engine.open(id, path, flags, mode), (fd) => {
+      let pending: number | undefined
+      return request("open", path, (engine, id) => {
+        engine.open(id, path, flags, mode)
+        pending = id
+      }, (fd) => {
+        pending = undefined
         if (!interrupted) {
+          if (fd >= 0) lease.opened.add(fd)
           if (fd >= 0 && (flags & O_DIRECT) === 0) buffered.add(fd)
           else if (fd >= 0) buffered.delete(fd)
           return true
         }
         // An error here means the engine is gone, and its teardown closed what it could.
-        if (fd >= 0) lease.track(() => {}, (engine, id) => engine.close(id, fd))
+        if (fd >= 0) lease.closeQuietly(fd)
         return false
       }).pipe(Effect.onInterrupt(() =>
         Effect.sync(() => {
           interrupted = true
+          if (pending !== undefined) lease.dispatcher.engine.cancelOpen(pending)
         })
       ))
     })
@@ -400,10 +433,16 @@ const operations = (
     // IOSQE_ASYNC looks its descriptor up only when an io-wq worker runs it: close waits for them,
     // so the number is never reused under them.
     close: (fd) =>
-      Effect.zipRight(
-        Effect.zipRight(Effect.sync(() => buffered.delete(fd)), whenIdle(fd)),
-        unit(run(begin("close", fd, (engine, id) => engine.close(id, fd))))
-      ),
+      Effect.suspend(() => {
+        if (lease.closedByRelease.delete(fd)) return Effect.void
+        return Effect.zipRight(
+          Effect.zipRight(Effect.sync(() => buffered.delete(fd)), whenIdle(fd)),
+          unit(run(begin("close", fd, (engine, id) => {
+            engine.close(id, fd)
+            lease.opened.delete(fd) // close(2) releases the descriptor whatever it reports
+          })))
+        )
+      }),
     // the callback forms let AIOFile skip several Effect steps per request
     read: AioContext.fromCallback(read),
     readMany: many(readCounted),

@@ -200,6 +200,7 @@ Napi::Value Engine::CancelOpen(const Napi::CallbackInfo& info) {
   auto it = std::find_if(opens_.begin(), opens_.end(), [id](const Op* op) { return op->id == id; });
   if (it == opens_.end()) return Napi::Boolean::New(env, false);
   Op* op = *it;
+  op->cancelled = true;
   if (op->on_thread) return Napi::Boolean::New(env, threads_ && threads_->Withdraw(op));
   if (std::find(backlog_.begin(), backlog_.end(), op) != backlog_.end()) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, backend_->Cancel(op));

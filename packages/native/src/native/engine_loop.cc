@@ -37,6 +37,8 @@ void Engine::Handle(const Completion& c) {
   Op* op = c.op;
   int64_t res = c.res;
   if (c.kernel) inflight_--;
+  // A cancelled open interrupted in the kernel reports EINTR: it ends there, not retried.
+  if (op->cancelled && (res == -EINTR || res == -EAGAIN)) res = -ECANCELED;
   if ((res == -EAGAIN || res == -EINTR) && op->retries < kMaxRetries) {
     op->retries++;
     Dispatch(op);

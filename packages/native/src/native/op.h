@@ -32,6 +32,7 @@ struct Op {
   int flags = 0;                // open: open(2) flags (O_CLOEXEC is always added)
   int mode = 0;                 // open: permission bits for O_CREAT
   bool on_thread = false;       // runs on the blocking thread fallback from now on
+  bool cancelled = false;       // open: its caller asked to cancel it (an EINTR then ends it)
   std::string path;             // open: the path, NUL-terminated, alive until completion
   Napi::ObjectReference buffer; // pins the JS view (and so its memory) until the op completes
   struct statx stx {};          // size via IORING_OP_STATX: the kernel writes here
