@@ -28,7 +28,9 @@ export const MAX_REQUESTS_DEFAULT: 512 = internal.MAX_REQUESTS_DEFAULT
 /**
  * The descriptor-level operations of a backend. Offsets are byte positions in the file; reads fill
  * the caller's buffer (so a fast backend avoids a copy) and may return fewer bytes than asked (0 at
- * end of file); writes may be partial. Flags are Linux open(2) flags (see `FileMode.Flags`).
+ * end of file); writes may be partial. Flags are Linux open(2) flags (see `FileMode.Flags`). A
+ * read or write of a detached buffer (see `isDetached`) fails with `BadArgument` "buffer is
+ * detached" before any I/O.
  *
  * @since 0.1.0
  * @category models
@@ -263,6 +265,18 @@ export const makeSlabAllocator: (
   fresh: (size: number) => Uint8Array,
   seal?: (slab: ArrayBuffer) => void
 ) => (size: number) => Uint8Array = slab.slabAllocator
+
+/**
+ * Whether a view's `ArrayBuffer` was detached: transferred away (`structuredClone(buffer, { transfer:
+ * [buffer] })`, `postMessage`, `ArrayBuffer.prototype.transfer`), after which the view has no bytes.
+ * Every backend refuses such a view before any I/O, with a `BadArgument` "buffer is detached"; a
+ * backend of your own can use this to do the same. An empty view of a buffer that was not
+ * transferred is not detached.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDetached: (view: ArrayBufferView) => boolean = internal.isDetached
 
 /**
  * Makes an `InFlightLimit`; fails with `BadArgument` when `maxRequests` is not a positive safe

@@ -25,6 +25,27 @@ export const validateMaxRequests = (
     ? Effect.succeed(maxRequests)
     : Effect.fail(badArgument("AioContext", `maxRequests must be a positive integer, got ${maxRequests}`))
 
+/**
+ * Node 20 has no `ArrayBuffer.prototype.detached`; a detached buffer reports no bytes, and so do the
+ * typed arrays on it, so only an empty view needs the closer look: constructing a view of a detached
+ * buffer throws, of an empty one does not. (A DataView of a detached buffer throws on `byteLength`,
+ * so its buffer is looked at first.)
+ *
+ * @internal
+ */
+export const isDetached = (view: ArrayBufferView): boolean => {
+  if (!(view instanceof DataView) && view.byteLength !== 0) return false
+  const buffer: ArrayBufferLike & { readonly detached?: unknown } = view.buffer
+  if (buffer.byteLength !== 0) return false
+  if (typeof buffer.detached === "boolean") return buffer.detached
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
+  }
+}
+
 type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
 
 /** The callback form of each operation made by `fromCallback`, keyed by the operation. */

@@ -2,7 +2,7 @@ import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { AioContext, type MemoryOptions } from "../AioContext.js"
-import { make } from "./aioContext.js"
+import { isDetached, make } from "./aioContext.js"
 import { badArgument, fromErrno } from "./aioError.js"
 import { Flags } from "./fileMode.js"
 
@@ -104,6 +104,13 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext
             ? fail(syscall.startsWith("f") ? "EINVAL" : "EISDIR", method, syscall, fd)
             : f(descriptor.inode, descriptor))
 
+      /** Runs `f` unless `buffer` is detached, which is refused before any I/O, as the native engines do. */
+      const withBuffer = <A>(
+        buffer: Uint8Array,
+        method: string,
+        f: () => Effect.Effect<A, PlatformError.PlatformError>
+      ) => Effect.suspend(() => isDetached(buffer) ? Effect.fail(badArgument(method, "buffer is detached")) : f())
+
       const resize = (inode: Inode, size: number, method: string, syscall: string, fd: number) => {
         if (size > MAX_FILE_SIZE) return fail("EFBIG", method, syscall, fd)
         const growth = Math.max(0, size - inode.size)
@@ -149,27 +156,29 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext
             return Effect.void
           }),
         read: (fd, buffer, position) =>
-          withFile(fd, "read", "pread", (inode, descriptor) => {
-            if (!canRead(descriptor.flags)) return fail("EBADF", "read", "pread", fd)
-            const end = Math.min(inode.size, position + buffer.length)
-            if (end <= position) return Effect.succeed(0)
-            buffer.set(inode.bytes.subarray(position, end))
-            return Effect.succeed(end - position)
-          }),
+          withBuffer(buffer, "read", () =>
+            withFile(fd, "read", "pread", (inode, descriptor) => {
+              if (!canRead(descriptor.flags)) return fail("EBADF", "read", "pread", fd)
+              const end = Math.min(inode.size, position + buffer.length)
+              if (end <= position) return Effect.succeed(0)
+              buffer.set(inode.bytes.subarray(position, end))
+              return Effect.succeed(end - position)
+            })),
         write: (fd, buffer, position) =>
-          withFile(fd, "write", "pwrite", (inode, descriptor) => {
-            if (!canWrite(descriptor.flags)) return fail("EBADF", "write", "pwrite", fd)
-            // Linux pwrite on an O_APPEND descriptor appends whatever the position.
-            const at = (descriptor.flags & Flags.O_APPEND) !== 0 ? inode.size : position
-            const room = capacity - used + Math.max(0, inode.size - at)
-            const length = Math.min(buffer.length, room)
-            if (length <= 0 && buffer.length > 0) return fail("ENOSPC", "write", "pwrite", fd)
-            const end = at + length
-            return Effect.as(
-              end > inode.size ? resize(inode, end, "write", "pwrite", fd) : Effect.void,
-              length
-            ).pipe(Effect.tap(() => inode.bytes.set(buffer.subarray(0, length), at)))
-          }),
+          withBuffer(buffer, "write", () =>
+            withFile(fd, "write", "pwrite", (inode, descriptor) => {
+              if (!canWrite(descriptor.flags)) return fail("EBADF", "write", "pwrite", fd)
+              // Linux pwrite on an O_APPEND descriptor appends whatever the position.
+              const at = (descriptor.flags & Flags.O_APPEND) !== 0 ? inode.size : position
+              const room = capacity - used + Math.max(0, inode.size - at)
+              const length = Math.min(buffer.length, room)
+              if (length <= 0 && buffer.length > 0) return fail("ENOSPC", "write", "pwrite", fd)
+              const end = at + length
+              return Effect.as(
+                end > inode.size ? resize(inode, end, "write", "pwrite", fd) : Effect.void,
+                length
+              ).pipe(Effect.tap(() => inode.bytes.set(buffer.subarray(0, length), at)))
+            })),
         fsync: (fd) => withFd(fd, "fsync", "fsync", () => Effect.void),
         fdatasync: (fd) => withFd(fd, "fdatasync", "fdatasync", () => Effect.void),
         size: (fd) => withFd(fd, "size", "fstat", (descriptor) => Effect.succeed(descriptor.inode?.size ?? 0)),

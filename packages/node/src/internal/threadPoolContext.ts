@@ -59,16 +59,23 @@ const call = <A>(
   }
 }
 
+/**
+ * A detached buffer (transferred away; its views report no bytes) is refused before any I/O, as the
+ * native engines do: `toError` makes this a BadArgument "buffer is detached".
+ */
+const detached = () => new TypeError("buffer is detached")
+
 const write = (fd: number, buffer: Uint8Array, position: number) =>
-  call<number>(
-    "write",
-    "pwrite",
-    fd,
-    (cb) => fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb)
-  )
+  call<number>("write", "pwrite", fd, (cb) =>
+    AioContext.isDetached(buffer)
+      ? cb(detached(), 0)
+      : fs.write(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
 
 const read = (fd: number, buffer: Uint8Array, position: number) =>
-  call<number>("read", "pread", fd, (cb) => fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
+  call<number>("read", "pread", fd, (cb) =>
+    AioContext.isDetached(buffer)
+      ? cb(detached(), 0)
+      : fs.read(fd, buffer, 0, Math.min(buffer.length, MAX_TRANSFER), position, cb))
 
 /**
  * The operations on node:fs, each bounded by `limit`; those on a descriptor are counted, and close
