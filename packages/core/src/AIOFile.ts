@@ -82,7 +82,8 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   readBytes(size?: number, offset?: number): Effect.Effect<Uint8Array, AioError>
   /**
    * Reads into a buffer of yours, up to its length, from `offset`: no allocation. Returns the bytes
-   * read, fewer at the end of the file (0 past it). For loops that reuse their buffers.
+   * read, fewer at the end of the file (0 past it). For loops that reuse their buffers. A buffer
+   * detached (see `AioContext.isDetached`) before or while the read runs fails with `BadArgument`.
    */
   readInto(buffer: Uint8Array, offset?: number): Effect.Effect<number, AioError>
   /**
@@ -101,7 +102,9 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   write(data: A, offset?: number): Effect.Effect<number, AioError>
   /**
    * Writes all of `data` at `offset`, continuing after partial writes; a write that makes no progress
-   * fails with `SystemError` reason `WriteZero`. Returns `data.length`.
+   * fails with `SystemError` reason `WriteZero`. Returns `data.length`. A `data` already detached
+   * (see `AioContext.isDetached`) is a `BadArgument`; one detached while the write is in flight
+   * returns the bytes written (after a partial write, the rest cannot be written).
    */
   writeBytes(data: Uint8Array, offset?: number): Effect.Effect<number, AioError>
   /**

@@ -15,7 +15,7 @@ import { AioContext, type AioContextService, type Callback, type Cancel } from "
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import type { DataOf, FileMode } from "../FileMode.js"
-import { callbackForm } from "./aioContext.js"
+import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument } from "./aioError.js"
 import { type Codec, codecFor, encodings } from "./encoding.js"
 import { parseMode } from "./fileMode.js"
@@ -77,6 +77,19 @@ const writeZero = (name: string, offset: number, written: number, length: number
     description: `the write at offset ${offset + written} made no progress (${written} of ${length} bytes written)`
   })
 
+/** A view whose buffer was transferred away before its operation started. */
+const detachedBuffer = (method: string) => badArgument(method, "buffer is detached")
+
+/**
+ * A read whose buffer was transferred away while it was in flight: whatever it read went to the
+ * buffer's new owner, and the view has no bytes left to hand out or to continue into.
+ */
+const detachedInFlight = (method: string) => badArgument(method, "the buffer was detached while the read was in flight")
+
+/** A transfer of an empty view: nothing to do, unless the view is empty because it is detached. */
+const empty = (method: string, view: Uint8Array): Exit.Exit<number, PlatformError.BadArgument> =>
+  isDetached(view) ? Exit.fail(detachedBuffer(method)) : Exit.succeed(0)
+
 /**
  * Submits through a callback form; a throw (a defect of the form) ends the operation with it, also
  * when it happens in a continuation, which runs inside the backend's completion callback.
@@ -93,13 +106,22 @@ type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callbac
 
 /**
  * Reads through a read's callback form until `buffer` is full or the end of the file (see `fill`);
- * `done` gets the bytes read. Returns the first read's `Cancel`.
+ * `done` gets the bytes read, or a BadArgument when the buffer was detached meanwhile. Returns the
+ * first read's `Cancel`.
  */
-const fillWith = (read: Transfer, fd: number, buffer: Uint8Array, offset: number, done: Callback<number>) => {
+const fillWith = (
+  method: string,
+  read: Transfer,
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  done: Callback<number>
+) => {
   const step = (from: number): Cancel | void =>
     guarded(done, () =>
       read(fd, from === 0 ? buffer : buffer.subarray(from), offset + from, (result) => {
         if (Exit.isFailure(result)) return done(result)
+        if (isDetached(buffer)) return done(Exit.fail(detachedInFlight(method)))
         const total = from + result.value
         if (result.value === 0 || total === buffer.length) done(from === 0 ? result : Exit.succeed(total))
         else step(total)
@@ -109,7 +131,8 @@ const fillWith = (read: Transfer, fd: number, buffer: Uint8Array, offset: number
 
 /**
  * Writes through a write's callback form until all of `data` is written (see `writeFrom`); `done`
- * gets its length. Returns the first write's `Cancel`.
+ * gets its length, or the bytes written when `data` was detached after a partial write. Returns the
+ * first write's `Cancel`.
  */
 const writeWith = (
   write: Transfer,
@@ -119,13 +142,16 @@ const writeWith = (
   offset: number,
   done: Callback<number>
 ) => {
+  // the length at the start: a view detached while the write is in flight reports 0
+  const length = data.length
   const step = (from: number): Cancel | void =>
     guarded(done, () =>
       write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
         if (Exit.isFailure(result)) return done(result)
         const total = from + result.value
-        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, data.length)))
-        else if (total >= data.length) done(Exit.succeed(data.length))
+        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, length)))
+        else if (total >= length) done(Exit.succeed(length))
+        else if (isDetached(data)) done(Exit.succeed(total)) // the rest cannot be written
         else step(total)
       }))
   return step(0)
@@ -416,7 +442,14 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         const buffer = this.allocate("readBytes", size)
         if (!(buffer instanceof Uint8Array)) return done(Exit.fail(buffer))
         if (size === 0) return done(Exit.succeed(buffer))
-        return fillWith(read, fd, buffer, offset, (result) => done(Exit.map(result, (total) => filled(buffer, total))))
+        return fillWith(
+          "readBytes",
+          read,
+          fd,
+          buffer,
+          offset,
+          (result) => done(Exit.map(result, (total) => filled(buffer, total)))
+        )
       })
     }
     return this.withFd("readBytes", (fd) =>
@@ -435,10 +468,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     if (read !== undefined) {
       return this.submitted(
         "readInto",
-        (fd, done) => buffer.length === 0 ? done(Exit.succeed(0)) : fillWith(read, fd, buffer, offset, done)
+        (fd, done) =>
+          buffer.length === 0 ? done(empty("readInto", buffer)) : fillWith("readInto", read, fd, buffer, offset, done)
       )
     }
-    return this.withFd("readInto", (fd) => this.fill(fd, buffer, offset))
+    return this.withFd("readInto", (fd) => this.fill("readInto", fd, buffer, offset))
   }
 
   readBytesMany(
@@ -467,7 +501,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
           return Effect.fail(badArgument("readBytesMany", `cannot allocate buffers of ${sizes.join(", ")} bytes`))
         }
         return Effect.map(
-          this.fillMany(fd, buffers, list.map(({ offset }) => offset)),
+          this.fillMany("readBytesMany", fd, buffers, list.map(({ offset }) => offset)),
           (counts) => counts.map((n, i) => filled(buffers[i]!, n))
         )
       })
@@ -485,22 +519,24 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     if (invalid !== undefined) return Effect.fail(invalid)
     return this.withFd(
       "readIntoMany",
-      (fd) => this.fillMany(fd, list.map(({ buffer }) => buffer), list.map(({ offset }) => offset))
+      (fd) => this.fillMany("readIntoMany", fd, list.map(({ buffer }) => buffer), list.map(({ offset }) => offset))
     )
   }
 
   /** `fill` for a batch: one `readMany`, then the rare short reads continue one by one. */
   private fillMany(
+    method: string,
     fd: number,
     buffers: ReadonlyArray<Uint8Array>,
     offsets: ReadonlyArray<number>
   ): Effect.Effect<Array<number>, PlatformError.PlatformError> {
     const requests = buffers.map((buffer, i) => ({ buffer, position: offsets[i]! }))
     return Effect.flatMap(this.context.readMany(fd, requests), (counts) => {
+      if (buffers.some(isDetached)) return Effect.fail(detachedInFlight(method))
       const short = counts.flatMap((n, i) => n > 0 && n < buffers[i]!.length ? [i] : [])
       if (short.length === 0) return Effect.succeed(counts)
       return Effect.map(
-        Effect.forEach(short, (i) => this.fillFrom(fd, buffers[i]!, offsets[i]!, counts[i]!)),
+        Effect.forEach(short, (i) => this.fillFrom(method, fd, buffers[i]!, offsets[i]!, counts[i]!)),
         (totals) => {
           short.forEach((i, k) => (counts[i] = totals[k]!))
           return counts
@@ -509,27 +545,41 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     })
   }
 
-  /** Reads until `buffer` is full or the end of the file; returns the bytes read. */
-  private fill(fd: number, buffer: Uint8Array, offset: number): Effect.Effect<number, PlatformError.PlatformError> {
-    if (buffer.length === 0) return Effect.succeed(0)
+  /**
+   * Reads until `buffer` is full or the end of the file; returns the bytes read, or a BadArgument
+   * when the buffer was detached meanwhile.
+   */
+  private fill(
+    method: string,
+    fd: number,
+    buffer: Uint8Array,
+    offset: number
+  ): Effect.Effect<number, PlatformError.PlatformError> {
+    if (buffer.length === 0) return empty(method, buffer)
     // the usual case is one read that fills the buffer: no loop is built for it
-    return Effect.flatMap(
-      this.context.read(fd, buffer, offset),
-      (n) => n === 0 || n === buffer.length ? Effect.succeed(n) : this.fillFrom(fd, buffer, offset, n)
-    )
+    return Effect.flatMap(this.context.read(fd, buffer, offset), (n) =>
+      isDetached(buffer)
+        ? Effect.fail(detachedInFlight(method))
+        : n === 0 || n === buffer.length
+        ? Effect.succeed(n)
+        : this.fillFrom(method, fd, buffer, offset, n))
   }
 
   /** Continues a read that came back short: 0 is the end of the file; a short count near the end is
    * followed by one more read that returns 0, which also covers the kernel's 2 GiB cap on one call. */
   private fillFrom(
+    method: string,
     fd: number,
     buffer: Uint8Array,
     offset: number,
     filled: number
   ): Effect.Effect<number, PlatformError.PlatformError> {
     return Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
+      if (isDetached(buffer)) return Effect.fail(detachedInFlight(method))
       const total = filled + n
-      return n === 0 || total === buffer.length ? Effect.succeed(total) : this.fillFrom(fd, buffer, offset, total)
+      return n === 0 || total === buffer.length
+        ? Effect.succeed(total)
+        : this.fillFrom(method, fd, buffer, offset, total)
     })
   }
 
@@ -538,7 +588,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     if (length === 0) return Effect.succeed(new Uint8Array(0))
     const buffer = this.allocate("readBytes", length)
     if (!(buffer instanceof Uint8Array)) return Effect.fail(buffer)
-    return Effect.map(this.fill(fd, buffer, offset), (total) => filled(buffer, total))
+    return Effect.map(this.fill("readBytes", fd, buffer, offset), (total) => filled(buffer, total))
   }
 
   /** A buffer from the backend's allocator, or the error when it cannot give one that large. */
@@ -569,12 +619,13 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     if (write !== undefined) {
       return this.submitted(
         "writeBytes",
-        (fd, done) => data.length === 0 ? done(Exit.succeed(0)) : writeWith(write, this.name, fd, data, offset, done)
+        (fd, done) =>
+          data.length === 0 ? done(empty("writeBytes", data)) : writeWith(write, this.name, fd, data, offset, done)
       )
     }
     return this.withFd(
       "writeBytes",
-      (fd) => data.length === 0 ? Effect.succeed(0) : this.writeFrom(fd, data, offset, 0)
+      (fd) => data.length === 0 ? empty("writeBytes", data) : this.writeFrom(fd, data, offset, 0, data.length)
     )
   }
 
@@ -587,38 +638,56 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       undefined
     )
     if (invalid !== undefined) return Effect.fail(invalid)
-    const writes = list.filter(({ data }) => data.length > 0)
-    return this.withFd("writeBytesMany", (fd) =>
-      Effect.flatMap(
+    return this.withFd("writeBytesMany", (fd) => {
+      // the lengths at the start: a view detached while its write is in flight reports 0
+      const lengths = list.map(({ data }) => data.length)
+      if (list.some(({ data }, i) => lengths[i] === 0 && isDetached(data))) {
+        return Effect.fail(detachedBuffer("writeBytesMany"))
+      }
+      const writes = list.flatMap(({ data, offset }, i) => lengths[i]! > 0 ? [{ data, offset, at: i }] : [])
+      return Effect.flatMap(
         this.context.writeMany(fd, writes.map(({ data, offset }) => ({ buffer: data, position: offset }))),
         (counts) =>
           // the rare partial (or zero) write continues as writeBytes does
           Effect.as(
             Effect.forEach(
-              counts.flatMap((n, i) => n < writes[i]!.data.length ? [i] : []),
-              (i) => this.writeFrom(fd, writes[i]!.data, writes[i]!.offset, counts[i]!),
+              counts.flatMap((n, i) => n < lengths[writes[i]!.at]! ? [i] : []),
+              (i) => {
+                const { at, data, offset } = writes[i]!
+                return Effect.map(this.writeFrom(fd, data, offset, counts[i]!, lengths[at]!), (total) => {
+                  lengths[at] = total
+                })
+              },
               { discard: true }
             ),
-            list.map(({ data }) => data.length)
+            lengths
           )
-      ))
+      )
+    })
   }
 
   /**
-   * Writes `data` from byte `written` on, at `offset + written`, until all of it is written; a
-   * write that makes no progress fails with `WriteZero`.
+   * Writes `data` (`length` bytes when the write started) from byte `written` on, at
+   * `offset + written`, until all of it is written; a write that makes no progress fails with
+   * `WriteZero`. When `data` was detached after a partial write, the rest cannot be written: the
+   * result is the bytes written.
    */
   private writeFrom(
     fd: number,
     data: Uint8Array,
     offset: number,
-    written: number
+    written: number,
+    length: number
   ): Effect.Effect<number, PlatformError.PlatformError> {
-    if (written >= data.length) return Effect.succeed(data.length)
-    return Effect.flatMap(this.context.write(fd, data.subarray(written), offset + written), (n) => {
-      if (n === 0) return Effect.fail(writeZero(this.name, offset, written, data.length))
-      return this.writeFrom(fd, data, offset, written + n)
-    })
+    if (written >= length) return Effect.succeed(length)
+    if (isDetached(data)) return written > 0 ? Effect.succeed(written) : Effect.fail(detachedBuffer("writeBytes"))
+    return Effect.flatMap(
+      this.context.write(fd, written === 0 ? data : data.subarray(written), offset + written),
+      (n) => {
+        if (n === 0) return Effect.fail(writeZero(this.name, offset, written, length))
+        return this.writeFrom(fd, data, offset, written + n, length)
+      }
+    )
   }
 
   get fsync(): Effect.Effect<void, AioError> {
@@ -672,6 +741,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         `${method === "readInto" ? "buffer" : "data"} must be a Uint8Array, got ${describeValue(buffer)}`
       )
     }
+    if (isDetached(buffer)) return detachedBuffer(method)
     return checkPosition(method, "offset", offset) ??
       (method === "readInto"
         ? this.mode.readable ? undefined : this.notReadable(method)
