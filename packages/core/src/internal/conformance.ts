@@ -11,6 +11,7 @@ import type { AioContextService, Callback } from "../AioContext.js"
 import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
+import { detachedTests } from "./conformanceDetached.js"
 import { streamTests } from "./conformanceStreams.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
@@ -718,6 +719,8 @@ export const suite = (name: string, options: Options): void => {
       })
 
       streamTests({ it, fresh, withContent, contentOf })
+
+      detachedTests({ it, fresh, withContent, contentOf })
 
       describe("model", () => {
         it.effect.prop(
