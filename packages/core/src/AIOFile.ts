@@ -63,6 +63,9 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   /**
    * Opens the file: `Some(fd)` when this call opened it, `None` when it was already open (concurrent
    * calls share one open). Fails with `InvalidStateError` after `close`; a failed open stays failed.
+   * Interruptible: an interrupted open leaves the file unopened (the backend closes a descriptor that
+   * arrives later), so a later call tries again, and a call that was waiting on it opens the file
+   * itself instead of being interrupted.
    */
   readonly open: Effect.Effect<Option.Option<number>, AioError>
   /**
@@ -161,7 +164,8 @@ export const make: <M extends string = "r">(
 
 /**
  * Opens a file in a scope: the scope's finalizer runs fdsync (when the file is writable) and close.
- * Errors in the finalizer are logged; call `close` yourself to see them.
+ * Errors in the finalizer are logged; call `close` yourself to see them. The open is interruptible
+ * (see `AIOFile.open`), and an interrupted one leaves nothing open.
  *
  * @example
  * import { AIOFile } from "@effect-aiofile/core"

@@ -30,7 +30,8 @@ export const MAX_REQUESTS_DEFAULT: 512 = internal.MAX_REQUESTS_DEFAULT
  * the caller's buffer (so a fast backend avoids a copy) and may return fewer bytes than asked (0 at
  * end of file); writes may be partial. Flags are Linux open(2) flags (see `FileMode.Flags`). A
  * read or write of a detached buffer (see `isDetached`) fails with `BadArgument` "buffer is
- * detached" before any I/O.
+ * detached" before any I/O. `open` is interruptible, and never leaks: a descriptor that arrives
+ * after its open was interrupted is closed by the backend.
  *
  * @since 0.1.0
  * @category models

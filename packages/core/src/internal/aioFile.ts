@@ -31,7 +31,8 @@ const CLAMP_READ_SIZE = 16 * 1024 * 1024
 
 type State =
   | { readonly _tag: "Unopened" }
-  | { readonly _tag: "Opening"; readonly opened: Deferred.Deferred<number, PlatformError.PlatformError> }
+  /** `opened` completes when the open ends, whatever its outcome (see `open`). */
+  | { readonly _tag: "Opening"; readonly opened: Deferred.Deferred<void> }
   | { readonly _tag: "Open"; readonly fd: number }
   | { readonly _tag: "Failed"; readonly error: PlatformError.PlatformError }
   | { readonly _tag: "Closing"; readonly done: Deferred.Deferred<void, PlatformError.PlatformError> }
@@ -344,27 +345,30 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         case "Closed":
           return Effect.fail(this.notOpen("open"))
         case "Opening":
-          return Effect.as(Deferred.await(state.opened), Option.none())
+          // once it ends, the file is open, failed, or unopened again (its opener was interrupted,
+          // which this fiber did not ask for): the state says what to answer, or to open it here
+          return Effect.zipRight(Deferred.await(state.opened), this.open)
         case "Unopened": {
-          const opened = Deferred.unsafeMake<number, PlatformError.PlatformError>(FiberId.none)
+          const opened = Deferred.unsafeMake<void>(FiberId.none)
           this.state = { _tag: "Opening", opened }
-          return this.context.open(this.name, this.mode.flags, 0o666).pipe(
-            Effect.mapError(relabel("open", this.name)),
-            Effect.exit,
-            Effect.flatMap((exit) => {
-              if (Exit.isSuccess(exit)) {
-                this.state = { _tag: "Open", fd: exit.value }
-              } else {
-                // a failed open stays failed (as aiofile); a defect leaves the file unopened
-                this.state = Option.match(Cause.failureOption(exit.cause), {
-                  onNone: () => unopened,
-                  onSome: (error): State => ({ _tag: "Failed", error })
-                })
-              }
-              Deferred.unsafeDone(opened, exit)
-              return Effect.map(exit, Option.some)
-            }),
-            Effect.uninterruptible
+          // the backend's open is interruptible (a descriptor that arrives after the interruption is
+          // the backend's to close); what it returned is recorded uninterruptibly
+          return Effect.uninterruptibleMask((restore) =>
+            Effect.flatMap(Effect.exit(restore(this.context.open(this.name, this.mode.flags, 0o666))), (exit) => {
+              const result = Exit.mapError(exit, relabel("open", this.name))
+              this.state = Exit.match(result, {
+                onSuccess: (fd): State => ({ _tag: "Open", fd }),
+                // a failed open stays failed (as aiofile); an interrupted one, or a defect, leaves
+                // the file unopened, and a later open tries again
+                onFailure: (cause) =>
+                  Option.match(Cause.failureOption(cause), {
+                    onNone: () => unopened,
+                    onSome: (error): State => ({ _tag: "Failed", error })
+                  })
+              })
+              Deferred.unsafeDone(opened, Exit.void)
+              return Exit.map(result, Option.some)
+            })
           )
         }
       }
@@ -382,7 +386,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         case "Closing":
           return Deferred.await(state.done)
         case "Opening":
-          return Effect.zipRight(Effect.exit(Deferred.await(state.opened)), this.close)
+          return Effect.zipRight(Deferred.await(state.opened), this.close)
         case "Open": {
           const done = Deferred.unsafeMake<void, PlatformError.PlatformError>(FiberId.none)
           this.state = { _tag: "Closing", done }
@@ -808,11 +812,14 @@ export const open = <M extends string = "r">(
   mode?: M,
   options?: AioFile.Options
 ): Effect.Effect<AioFile.AIOFile<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.flatMap(make(path, mode, options), (file) => Effect.as(file.open, file)),
-    (file) =>
+  // the unopened file is the resource, so its open stays interruptible: whatever it left (open,
+  // unopened again after an interruption, or failed) the finalizer's close handles
+  Effect.flatMap(
+    Effect.acquireRelease(make(path, mode, options), (file) =>
       Effect.catchAll(file.close, (error) =>
-        Effect.logWarning(`AIOFile: closing ${file.name} failed in a finalizer`, error))
+        Effect.logWarning(`AIOFile: closing ${file.name} failed in a finalizer`, error))),
+    (file) =>
+      Effect.as(file.open, file)
   )
 
 /** @internal */
