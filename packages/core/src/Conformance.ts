@@ -29,6 +29,34 @@ export interface Options {
    * environment variable, else 200.
    */
   readonly modelRuns?: number | undefined
+  /**
+   * How many descriptors the process has open, for the tests that check an interrupted open leaves
+   * none behind, e.g. `() => fs.readdirSync("/proc/self/fd").length`. Without it (the memory
+   * backend has no descriptors of the process) those tests run without that check.
+   */
+  readonly openDescriptors?: (() => number) | undefined
+  /**
+   * FIFOs (named pipes) of the file system under test, for the test of an open that waits for a
+   * writer; it also needs `openDescriptors`. Without it that test is skipped.
+   */
+  readonly fifo?: Fifo | undefined
+}
+
+/**
+ * How the suite makes a FIFO and lets an open that waits on it return.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Fifo {
+  /** Makes a FIFO at `path`, e.g. `(path) => execFileSync("mkfifo", [path])`. */
+  readonly make: (path: string) => void
+  /**
+   * Opens the FIFO for writing without blocking and closes it again, so that an open for reading
+   * still waiting for a writer returns; does nothing when no reader waits (`O_NONBLOCK` fails with
+   * `ENXIO` then).
+   */
+  readonly release: (path: string) => void
 }
 
 /**

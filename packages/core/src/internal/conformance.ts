@@ -12,6 +12,7 @@ import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
 import { detachedTests } from "./conformanceDetached.js"
+import { interruptionTests } from "./conformanceInterruption.js"
 import { streamTests } from "./conformanceStreams.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
@@ -721,6 +722,8 @@ export const suite = (name: string, options: Options): void => {
       streamTests({ it, fresh, withContent, contentOf })
 
       detachedTests({ it, fresh, withContent, contentOf })
+
+      interruptionTests({ it, fresh, withContent, contentOf }, options)
 
       describe("model", () => {
         it.effect.prop(

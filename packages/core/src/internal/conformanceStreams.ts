@@ -8,7 +8,7 @@ import type { AioError } from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import * as FileWrapper from "../FileWrapper.js"
 
-/** What a group of the suite's tests (streams, detached buffers) needs from the suite. */
+/** What a group of the suite's tests (streams, detached buffers, interruption) needs from the suite. */
 export interface Fixture {
   readonly it: Vitest.MethodsNonLive<AioContext, true>
   /** A fresh path in the suite's directory. */
