@@ -73,7 +73,7 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
    * writable. Idempotent; a no-op before `open` and for a file made by `fromFd` (it does not own the
    * descriptor).
    */
-  readonly close: Effect.Effect<void, PlatformError.PlatformError>
+  readonly close: Effect.Effect<void, AioError>
   /** The descriptor; `InvalidStateError` when the file is not open. */
   readonly fileno: Effect.Effect<number, InvalidStateError>
   /**

@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
+import type * as AioError from "./AioError.js"
 import * as internal from "./internal/aioContext.js"
 import * as memory from "./internal/memoryContext.js"
 import * as slab from "./internal/slabAllocator.js"
@@ -37,13 +38,13 @@ export const MAX_REQUESTS_DEFAULT: 512 = internal.MAX_REQUESTS_DEFAULT
  * @category models
  */
 export interface Operations {
-  readonly open: (path: string, flags: number, mode: number) => Effect.Effect<number, PlatformError.PlatformError>
-  readonly close: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
+  readonly open: (path: string, flags: number, mode: number) => Effect.Effect<number, AioError.AioError>
+  readonly close: (fd: number) => Effect.Effect<void, AioError.AioError>
   readonly read: (
     fd: number,
     buffer: Uint8Array,
     position: number
-  ) => Effect.Effect<number, PlatformError.PlatformError>
+  ) => Effect.Effect<number, AioError.AioError>
   /**
    * Several reads on one descriptor as one operation: each fills its buffer from its position (or
    * less at the end of the file); the results come back together, in order. A backend submits them
@@ -53,12 +54,12 @@ export interface Operations {
   readonly readMany: (
     fd: number,
     requests: ReadonlyArray<ReadRequest>
-  ) => Effect.Effect<Array<number>, PlatformError.PlatformError>
+  ) => Effect.Effect<Array<number>, AioError.AioError>
   readonly write: (
     fd: number,
     buffer: Uint8Array,
     position: number
-  ) => Effect.Effect<number, PlatformError.PlatformError>
+  ) => Effect.Effect<number, AioError.AioError>
   /**
    * Several writes on one descriptor as one operation, as `readMany` for reads: each writes its
    * buffer at its position and may be partial; the counts come back together, in order.
@@ -66,12 +67,12 @@ export interface Operations {
   readonly writeMany: (
     fd: number,
     requests: ReadonlyArray<WriteRequest>
-  ) => Effect.Effect<Array<number>, PlatformError.PlatformError>
-  readonly fsync: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
-  readonly fdatasync: (fd: number) => Effect.Effect<void, PlatformError.PlatformError>
+  ) => Effect.Effect<Array<number>, AioError.AioError>
+  readonly fsync: (fd: number) => Effect.Effect<void, AioError.AioError>
+  readonly fdatasync: (fd: number) => Effect.Effect<void, AioError.AioError>
   /** The file's size in bytes (fstat's `st_size`). */
-  readonly size: (fd: number) => Effect.Effect<number, PlatformError.PlatformError>
-  readonly truncate: (fd: number, length: number) => Effect.Effect<void, PlatformError.PlatformError>
+  readonly size: (fd: number) => Effect.Effect<number, AioError.AioError>
+  readonly truncate: (fd: number, length: number) => Effect.Effect<void, AioError.AioError>
 }
 
 /**
@@ -218,7 +219,7 @@ export interface InFlightLimit {
  * @since 0.1.0
  * @category models
  */
-export type Callback<A> = (result: Exit.Exit<A, PlatformError.PlatformError>) => void
+export type Callback<A> = (result: Exit.Exit<A, AioError.AioError>) => void
 
 /**
  * Drops an operation that is still queued: returns true when it did (its callback will never be
@@ -245,7 +246,24 @@ export type Cancel = () => boolean
  */
 export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
   submit: (...args: [...Args, Callback<A>]) => Cancel | void
-) => (...args: Args) => Effect.Effect<A, PlatformError.PlatformError> = internal.fromCallback
+) => (...args: Args) => Effect.Effect<A, AioError.AioError> = internal.fromCallback
+
+/**
+ * Makes an open that never leaks its descriptor when its fiber is interrupted, for a backend whose
+ * open completes in a callback. `open` starts the open and calls `arrived(fd)` when the descriptor
+ * comes, before handing it to its fiber: `arrived` returns false when the fiber was interrupted
+ * meanwhile (the descriptor was closed with `close`, and the open should end as interrupted). A
+ * descriptor that arrived just as the fiber was interrupted, too late to reach it, is closed too.
+ * `cancel` is called when the fiber is interrupted before the descriptor came (a backend that can
+ * cancel the open in flight does it there; its descriptor, if one comes all the same, is closed).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const guardOpen: <E>(
+  open: (arrived: (fd: number) => boolean) => Effect.Effect<number, E>,
+  options: { readonly close: (fd: number) => void; readonly cancel?: (() => void) | undefined }
+) => Effect.Effect<number, E> = internal.guardOpen
 
 /**
  * Makes a read-buffer allocator that cuts requests of up to 8 KiB from shared 256 KiB slabs, as

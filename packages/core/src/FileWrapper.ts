@@ -15,7 +15,6 @@
  *
  * @since 0.1.0
  */
-import type * as PlatformError from "@effect/platform/Error"
 import type * as Effect from "effect/Effect"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
@@ -74,7 +73,7 @@ export interface FileWrapper<A extends string | Uint8Array = string | Uint8Array
    */
   readonly clone: Effect.Effect<FileWrapper<A>, InvalidStateError, Scope.Scope>
   /** Closes this wrapper (and the file, when it is the last wrapper of a file it owns). Idempotent. */
-  readonly close: Effect.Effect<void, PlatformError.PlatformError>
+  readonly close: Effect.Effect<void, AioError>
 }
 
 /**

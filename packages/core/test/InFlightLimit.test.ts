@@ -1,5 +1,5 @@
 import { AioContext } from "@effect-aiofile/core"
-import type { PlatformError } from "@effect/platform/Error"
+import type { AioError } from "@effect-aiofile/core/AioError"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -136,7 +136,7 @@ describe("AioContext.makeInFlightLimit", () => {
       const limit = yield* AioContext.makeInFlightLimit(1)
       const finish: Array<AioContext.Callback<number>> = []
       const operation = AioContext.fromCallback((i: number, done: AioContext.Callback<number>) =>
-        limit.submit<number, PlatformError>((end) => (finish[i] = end), done)
+        limit.submit<number, AioError>((end) => (finish[i] = end), done)
       )
       const first = yield* Effect.fork(operation(0))
       const second = yield* Effect.fork(operation(1))

@@ -1,4 +1,5 @@
 import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AIOFile from "@effect-aiofile/core/AIOFile"
 import { NativeAioContext } from "@effect-aiofile/native"
 import { describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -14,6 +15,8 @@ import { afterAll } from "vitest"
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-layer-"))
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
 
+const openFds = () => fs.readdirSync("/proc/self/fd").length
+
 const O_RDWR = 2
 const O_CREAT = 0o100
 
@@ -28,7 +31,7 @@ for (const [backend, layer] of layers) {
         expect(context.maxRequests).toBe(7)
       }).pipe(Effect.provide(layer({ maxRequests: 7 }))))
 
-    it.effect("an operation after the layer was released is a BadArgument, not a crash", () =>
+    it.effect("an operation after the layer was released is an InvalidStateError, not a crash", () =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()
         const context = yield* Layer.buildWithScope(layer(), scope).pipe(
@@ -36,8 +39,31 @@ for (const [backend, layer] of layers) {
         )
         yield* Scope.close(scope, Exit.void)
         const error = yield* Effect.flip(context.size(0))
-        expect(error._tag).toBe("BadArgument")
-        expect(error.message).toMatch(/released/)
+        expect(error._tag).toBe("InvalidStateError")
+        expect(error.message).toMatch(`the ${backend} context was released`)
+      }))
+
+    it.effect("a file left open when its layer is released is closed by the release, and stays closable", () =>
+      Effect.gen(function*() {
+        const file = path.join(directory, `${backend}-left-open.bin`)
+        fs.writeFileSync(file, "left open")
+        const before = openFds()
+        const scope = yield* Scope.make()
+        const built = yield* Layer.buildWithScope(layer(), scope)
+        const context = Context.get(built, AioContext.AioContext)
+        // opened without a scope: nothing closes it before the layer goes
+        const left = yield* Effect.provide(AIOFile.make(file, "rb"), built)
+        yield* left.open
+        const fd = yield* left.fileno
+        expect(yield* left.readBytes(4, 0)).toEqual(new TextEncoder().encode("left"))
+        yield* Scope.close(scope, Exit.void)
+        expect(openFds()).toBe(before)
+        // what it left can no longer be used, but its close succeeds, once
+        expect((yield* Effect.flip(left.readBytes(4, 0)))._tag).toBe("InvalidStateError")
+        expect((yield* Effect.flip(context.read(fd, new Uint8Array(4), 0)))._tag).toBe("InvalidStateError")
+        yield* left.close
+        expect(yield* left.closed).toBe(true)
+        expect((yield* Effect.flip(context.close(fd)))._tag).toBe("InvalidStateError")
       }))
 
     it.effect("layers of one thread share the engine; releasing one closes its files and leaves the other working", () =>

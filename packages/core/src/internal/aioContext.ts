@@ -10,6 +10,7 @@ import type {
   Operations,
   ReadRequest
 } from "../AioContext.js"
+import type { AioError } from "../AioError.js"
 import { badArgument } from "./aioError.js"
 
 /** @internal */
@@ -46,6 +47,31 @@ export const isDetached = (view: ArrayBufferView): boolean => {
   }
 }
 
+/** @internal */
+export const guardOpen = <E>(
+  open: (arrived: (fd: number) => boolean) => Effect.Effect<number, E>,
+  options: { readonly close: (fd: number) => void; readonly cancel?: (() => void) | undefined }
+): Effect.Effect<number, E> =>
+  Effect.suspend(() => {
+    // "waiting" until the descriptor arrives, then the descriptor, until the fiber takes it
+    let state: "waiting" | "interrupted" | number = "waiting"
+    const arrived = (fd: number): boolean => {
+      if (state === "interrupted") {
+        options.close(fd)
+        return false
+      }
+      state = fd
+      return true
+    }
+    return Effect.onInterrupt(open(arrived), () =>
+      Effect.sync(() => {
+        // a descriptor that arrived while the interruption was on its way never reached the fiber
+        if (typeof state === "number") options.close(state)
+        else options.cancel?.()
+        state = "interrupted"
+      }))
+  })
+
 type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
 
 /** The callback form of each operation made by `fromCallback`, keyed by the operation. */
@@ -54,9 +80,9 @@ const callbackForms = new WeakMap<object, Submit<ReadonlyArray<unknown>, unknown
 /** @internal */
 export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
   submit: Submit<Args, A>
-): (...args: Args) => Effect.Effect<A, PlatformError.PlatformError> => {
+): (...args: Args) => Effect.Effect<A, AioError> => {
   const operation = (...args: Args) =>
-    Effect.async<A, PlatformError.PlatformError>((resume) => {
+    Effect.async<A, AioError>((resume) => {
       const cancel = submit(...args, resume)
       if (typeof cancel === "function") return Effect.sync(cancel)
     })
@@ -71,7 +97,7 @@ export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
  * @internal
  */
 export const callbackForm = <Args extends ReadonlyArray<unknown>, A>(
-  operation: (...args: Args) => Effect.Effect<A, PlatformError.PlatformError>
+  operation: (...args: Args) => Effect.Effect<A, AioError>
 ): Submit<Args, A> | undefined => callbackForms.get(operation) as Submit<Args, A> | undefined
 
 /**

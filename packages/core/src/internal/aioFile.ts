@@ -34,8 +34,8 @@ type State =
   /** `opened` completes when the open ends, whatever its outcome (see `open`). */
   | { readonly _tag: "Opening"; readonly opened: Deferred.Deferred<void> }
   | { readonly _tag: "Open"; readonly fd: number }
-  | { readonly _tag: "Failed"; readonly error: PlatformError.PlatformError }
-  | { readonly _tag: "Closing"; readonly done: Deferred.Deferred<void, PlatformError.PlatformError> }
+  | { readonly _tag: "Failed"; readonly error: AioError }
+  | { readonly _tag: "Closing"; readonly done: Deferred.Deferred<void, AioError> }
   | { readonly _tag: "Closed" }
 
 const unopened: State = { _tag: "Unopened" }
@@ -48,7 +48,7 @@ const checkPosition = (method: string, argument: string, value: unknown) =>
     : badArgument(method, `${argument} must be a non-negative integer, got ${String(value)}`)
 
 /** Gives a backend's SystemError the file's name and the AIOFile method instead of the descriptor. */
-const relabel = (method: string, name: string) => (error: PlatformError.PlatformError): PlatformError.PlatformError =>
+const relabel = (method: string, name: string) => (error: AioError): AioError =>
   error._tag === "SystemError" ?
     new PlatformError.SystemError({
       reason: error.reason,
@@ -215,7 +215,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   /** Runs `operation` on the open descriptor, counted in flight so that close waits for it. */
   private withFd<B>(
     method: string,
-    operation: (fd: number) => Effect.Effect<B, PlatformError.PlatformError>
+    operation: (fd: number) => Effect.Effect<B, AioError>
   ): Effect.Effect<B, AioError> {
     return Effect.suspend((): Effect.Effect<B, AioError> => {
       const state = this.state
@@ -257,7 +257,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       this.inFlight++
       let outcome: Exit.Exit<B, AioError> | undefined
       let resume: ((exit: Exit.Exit<B, AioError>) => void) | undefined
-      const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
+      const end = (result: Exit.Exit<B, AioError>) => {
         if (outcome !== undefined) return
         outcome = this.relabeled(method, result)
         this.operationEnded()
@@ -293,7 +293,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       if (state._tag !== "Open") return resume(Effect.fail(this.notOpen(method)))
       this.inFlight++
       let over = false
-      const end = (result: Exit.Exit<B, PlatformError.PlatformError>) => {
+      const end = (result: Exit.Exit<B, AioError>) => {
         if (over) return
         over = true
         this.operationEnded()
@@ -318,7 +318,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   /** An operation's result, its errors naming this file and `method`. */
-  private relabeled<B>(method: string, result: Exit.Exit<B, PlatformError.PlatformError>): Exit.Exit<B, AioError> {
+  private relabeled<B>(method: string, result: Exit.Exit<B, AioError>): Exit.Exit<B, AioError> {
     return Exit.isSuccess(result) ? result : Exit.failCause(Cause.map(result.cause, relabel(method, this.name)))
   }
 
@@ -375,8 +375,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     })
   }
 
-  get close(): Effect.Effect<void, PlatformError.PlatformError> {
-    return Effect.suspend((): Effect.Effect<void, PlatformError.PlatformError> => {
+  get close(): Effect.Effect<void, AioError> {
+    return Effect.suspend((): Effect.Effect<void, AioError> => {
       const state = this.state
       switch (state._tag) {
         case "Unopened":
@@ -388,7 +388,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         case "Opening":
           return Effect.zipRight(Deferred.await(state.opened), this.close)
         case "Open": {
-          const done = Deferred.unsafeMake<void, PlatformError.PlatformError>(FiberId.none)
+          const done = Deferred.unsafeMake<void, AioError>(FiberId.none)
           this.state = { _tag: "Closing", done }
           return this.drain.pipe(
             Effect.zipRight(this.owner ? this.release(state.fd) : Effect.void),
@@ -416,7 +416,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   /** fdsync when writable, then close: the descriptor is closed even when the sync fails. */
-  private release(fd: number): Effect.Effect<void, PlatformError.PlatformError> {
+  private release(fd: number): Effect.Effect<void, AioError> {
     const sync = this.mode.writable ? this.context.fdatasync(fd) : Effect.void
     return Effect.flatMap(Effect.exit(sync), (synced) => Effect.zipRight(this.context.close(fd), synced))
   }
@@ -533,7 +533,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     fd: number,
     buffers: ReadonlyArray<Uint8Array>,
     offsets: ReadonlyArray<number>
-  ): Effect.Effect<Array<number>, PlatformError.PlatformError> {
+  ): Effect.Effect<Array<number>, AioError> {
     const requests = buffers.map((buffer, i) => ({ buffer, position: offsets[i]! }))
     return Effect.flatMap(this.context.readMany(fd, requests), (counts) => {
       if (buffers.some(isDetached)) return Effect.fail(detachedInFlight(method))
@@ -558,7 +558,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     fd: number,
     buffer: Uint8Array,
     offset: number
-  ): Effect.Effect<number, PlatformError.PlatformError> {
+  ): Effect.Effect<number, AioError> {
     if (buffer.length === 0) return empty(method, buffer)
     // the usual case is one read that fills the buffer: no loop is built for it
     return Effect.flatMap(this.context.read(fd, buffer, offset), (n) =>
@@ -577,7 +577,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     buffer: Uint8Array,
     offset: number,
     filled: number
-  ): Effect.Effect<number, PlatformError.PlatformError> {
+  ): Effect.Effect<number, AioError> {
     return Effect.flatMap(this.context.read(fd, buffer.subarray(filled), offset + filled), (n) => {
       if (isDetached(buffer)) return Effect.fail(detachedInFlight(method))
       const total = filled + n
@@ -588,7 +588,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   /** Reads until `length` bytes or the end of the file; returns what it got. */
-  private readAt(fd: number, length: number, offset: number): Effect.Effect<Uint8Array, PlatformError.PlatformError> {
+  private readAt(fd: number, length: number, offset: number): Effect.Effect<Uint8Array, AioError> {
     if (length === 0) return Effect.succeed(new Uint8Array(0))
     const buffer = this.allocate("readBytes", length)
     if (!(buffer instanceof Uint8Array)) return Effect.fail(buffer)
@@ -682,7 +682,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     offset: number,
     written: number,
     length: number
-  ): Effect.Effect<number, PlatformError.PlatformError> {
+  ): Effect.Effect<number, AioError> {
     if (written >= length) return Effect.succeed(length)
     if (isDetached(data)) return written > 0 ? Effect.succeed(written) : Effect.fail(detachedBuffer("writeBytes"))
     return Effect.flatMap(

@@ -1,4 +1,3 @@
-import type { PlatformError } from "@effect/platform/Error"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -545,7 +544,7 @@ export const suite = (name: string, options: Options): void => {
 
       describe("operations replaced by a test", () => {
         /** Runs a backend's Effect as the body of a callback form. */
-        const viaCallback = <A>(effect: Effect.Effect<A, PlatformError>, done: Callback<A>): void => {
+        const viaCallback = <A>(effect: Effect.Effect<A, AioError.AioError>, done: Callback<A>): void => {
           Effect.runCallback(effect, { onExit: done })
         }
         /** The context with `read` and `write` moving at most a few bytes per call. */

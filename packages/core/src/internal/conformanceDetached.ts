@@ -1,4 +1,3 @@
-import type { PlatformError } from "@effect/platform/Error"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -32,7 +31,7 @@ const expectDetached = (exit: Exit.Exit<unknown, unknown>, what: string) => {
 }
 
 /** Runs a backend's Effect as the body of a callback form. */
-const viaCallback = <A>(effect: Effect.Effect<A, PlatformError>, done: Callback<A>): void => {
+const viaCallback = <A>(effect: Effect.Effect<A, AioError>, done: Callback<A>): void => {
   Effect.runCallback(effect, { onExit: done })
 }
 
@@ -49,7 +48,7 @@ const detaching = (context: AioContextService, callbackForm: boolean, chunk: num
   const write = (fd: number, buffer: Uint8Array, position: number) =>
     Effect.tap(context.write(fd, part(buffer), position), () => detach(buffer))
   const many = (
-    operation: (fd: number, requests: ReadonlyArray<ReadRequest>) => Effect.Effect<Array<number>, PlatformError>
+    operation: (fd: number, requests: ReadonlyArray<ReadRequest>) => Effect.Effect<Array<number>, AioError>
   ) =>
   (fd: number, requests: ReadonlyArray<ReadRequest>) =>
     Effect.tap(

@@ -230,7 +230,7 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
       ))
   }
 
-  get close(): Effect.Effect<void, PlatformError.PlatformError> {
+  get close(): Effect.Effect<void, AioError> {
     return Effect.suspend(() => {
       if (this.closed) return Effect.void
       this.closed = true

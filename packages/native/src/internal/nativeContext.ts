@@ -161,14 +161,12 @@ class Lease {
 
   constructor(readonly kind: EngineKind, readonly dispatcher: Dispatcher) {}
 
-  /** Starts a request of this layer; returns the error when it could not start. */
+  /**
+   * Starts a request of this layer; returns the error when the engine refused it. Requests of a
+   * released layer are refused before they get here, except the closes of descriptors nobody
+   * will see, which its release still makes.
+   */
   submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
-    if (this.released) return new Error(`the ${this.kind} context was released`)
-    return this.track(handler, start)
-  }
-
-  /** Like `submit`, also while releasing (the close of a descriptor nobody will see). */
-  track(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
     const error = this.dispatcher.submit((result) => {
       this.inflight--
       handler(result)
@@ -181,7 +179,7 @@ class Lease {
   /** Closes `fd` within this layer, whatever its result (a descriptor nobody else will close). */
   closeQuietly(fd: number): void {
     this.opened.delete(fd)
-    this.track(() => {}, (engine, id) => engine.close(id, fd))
+    this.submit(() => {}, (engine, id) => engine.close(id, fd))
   }
 
   /**
@@ -305,7 +303,16 @@ const operations = (
     start: (engine: Engine, id: number) => void,
     onResult: (result: number) => boolean = always
   ) =>
-  (done: (result: Exit.Exit<number, PlatformError.PlatformError>) => void): void => {
+  (done: AioContext.Callback<number>): void => {
+    if (lease.released) {
+      return done(Exit.fail(
+        new AioError.InvalidStateError({
+          method,
+          pathOrDescriptor,
+          description: `the ${lease.kind} context was released`
+        })
+      ))
+    }
     const error = lease.submit((result) => {
       if (!onResult(result)) return done(Exit.interrupt(FiberId.none))
       done(
@@ -329,7 +336,7 @@ const operations = (
     pathOrDescriptor: string | number,
     start: (engine: Engine, id: number) => void,
     onResult: (result: number) => boolean = always
-  ): Effect.Effect<number, PlatformError.PlatformError> =>
+  ): Effect.Effect<number, AioError.AioError> =>
     // an operation on a descriptor is counted, so its close waits for it (see `close` below)
     run(
       begin(method, pathOrDescriptor, start, onResult),
@@ -342,33 +349,31 @@ const operations = (
    * withdrawn), and a descriptor that arrives all the same is closed (within this layer, so
    * release waits for that close too).
    */
-  const open = (path: string, flags: number, mode: number): Effect.Effect<number, PlatformError.PlatformError> =>
+  const open = (path: string, flags: number, mode: number): Effect.Effect<number, AioError.AioError> =>
     Effect.suspend(() => {
-      let interrupted = false
       let pending: number | undefined
-      return request("open", path, (engine, id) => {
-        engine.open(id, path, flags, mode)
-        pending = id
-      }, (fd) => {
-        pending = undefined
-        if (!interrupted) {
-          if (fd >= 0) lease.opened.add(fd)
-          if (fd >= 0 && (flags & O_DIRECT) === 0) buffered.add(fd)
-          else if (fd >= 0) buffered.delete(fd)
+      return AioContext.guardOpen((arrived) =>
+        request("open", path, (engine, id) => {
+          engine.open(id, path, flags, mode)
+          pending = id
+        }, (fd) => {
+          pending = undefined
+          if (fd < 0) return true
+          if (!arrived(fd)) return false
+          lease.opened.add(fd)
+          if ((flags & O_DIRECT) === 0) buffered.add(fd)
+          else buffered.delete(fd)
           return true
-        }
-        // An error here means the engine is gone, and its teardown closed what it could.
-        if (fd >= 0) lease.closeQuietly(fd)
-        return false
-      }).pipe(Effect.onInterrupt(() =>
-        Effect.sync(() => {
-          interrupted = true
+        }), {
+        // an error here means the engine is gone, and its teardown closed what it could
+        close: (fd) => lease.closeQuietly(fd),
+        cancel: () => {
           if (pending !== undefined) lease.dispatcher.engine.cancelOpen(pending)
-        })
-      ))
+        }
+      })
     })
 
-  const unit = (effect: Effect.Effect<number, PlatformError.PlatformError>) => Effect.asVoid(effect)
+  const unit = (effect: Effect.Effect<number, AioError.AioError>) => Effect.asVoid(effect)
 
   /** A read or a write by the engine, as a start for `submit` or `runAll`. */
   const byEngine = (method: "read" | "write", fd: number, buffer: Uint8Array, position: number) =>

@@ -82,23 +82,17 @@ const read = (fd: number, buffer: Uint8Array, position: number) =>
  * waits until none is still running (an interrupted one may still sit in libuv's queue).
  */
 const operations = ({ run, runAll, submit, whenIdle }: AioContext.InFlightLimit): AioContext.Operations => ({
-  /**
-   * An open whose fiber was interrupted before its descriptor arrived: nobody will see the
-   * descriptor, so it is closed when it arrives (libuv cannot withdraw an open a pool thread runs).
-   */
+  // libuv cannot withdraw an open a pool thread runs: a descriptor nobody will see is closed
   open: (path, flags, mode) =>
-    Effect.suspend(() => {
-      let interrupted = false
-      return run(call<number>("open", "open", path, (cb) =>
-        fs.open(path, hostFlags(flags), mode, (error, fd) => {
-          if (interrupted && error === null) fs.close(fd, () => {})
-          cb(error, fd)
-        }))).pipe(Effect.onInterrupt(() =>
-          Effect.sync(() => {
-            interrupted = true
-          })
-        ))
-    }),
+    AioContext.guardOpen(
+      (arrived) =>
+        run(call<number>("open", "open", path, (cb) =>
+          fs.open(path, hostFlags(flags), mode, (error, fd) => {
+            if (error === null) arrived(fd)
+            cb(error, fd) // ends the operation (and frees its permit) even when nobody waits for it
+          }))),
+      { close: (fd) => fs.close(fd, () => {}) }
+    ),
   close: (fd) =>
     Effect.zipRight(
       whenIdle(fd),
