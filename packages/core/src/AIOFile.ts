@@ -31,6 +31,7 @@ import type { AioError, InvalidStateError } from "./AioError.js"
 import type { DataOf, FileMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
 import * as internalStream from "./internal/aioFileStream.js"
+import * as wholeFile from "./internal/wholeFile.js"
 
 /**
  * @since 0.1.0
@@ -193,6 +194,58 @@ export const fromFd: <M extends string>(
   fd: number,
   options: Options & { readonly mode: M; readonly name?: string | undefined }
 ) => Effect.Effect<AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> = internal.fromFd
+
+/**
+ * Options of `writeFile`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WriteFileOptions extends Options {
+  /** How the file is opened, as a mode of `open`: `w` (default), `a`, `wx`, `ax`, `r+`, ... */
+  readonly flag?: string | undefined
+  /** The permission bits of a file this write creates, less the umask. Default `0o666`. */
+  readonly mode?: number | undefined
+}
+
+/**
+ * Reads a whole file: opens it, reads from offset 0 to its end and closes it. The end is where a
+ * read comes back short, whatever the file's size said, so a file whose `stat` size is 0 or wrong
+ * (under `/proc`, or one that grows meanwhile) is read whole. Runs on any backend.
+ *
+ * @example
+ * import { AIOFile } from "@effect-aiofile/core"
+ *
+ * const config = AIOFile.readFile("/etc/hostname")
+ *
+ * @since 0.1.0
+ * @category whole files
+ */
+export const readFile: (path: string) => Effect.Effect<Uint8Array, AioError, AioContext> = wholeFile.readFile
+
+/**
+ * `readFile`, decoded (`encoding`, default `utf-8`); bytes that do not decode are a `SystemError`
+ * with reason `InvalidData`.
+ *
+ * @since 0.1.0
+ * @category whole files
+ */
+export const readFileString: (path: string, options?: Options) => Effect.Effect<string, AioError, AioContext> =
+  wholeFile.readFileString
+
+/**
+ * Writes a whole file: opens it with `flag` (default `w`: created or truncated), writes all of
+ * `data` (a string is encoded with `encoding`, default `utf-8`) and closes it. Like `fs.writeFile`,
+ * it does not sync: open the file and `fsync` it when the data must be durable.
+ *
+ * @since 0.1.0
+ * @category whole files
+ */
+export const writeFile: (
+  path: string,
+  data: string | Uint8Array,
+  options?: WriteFileOptions
+) => Effect.Effect<void, AioError, AioContext> = wholeFile.writeFile
 
 /**
  * A layer that opens a file for as long as the layer lives and provides it under a tag of yours.

@@ -769,7 +769,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 const describeValue = (u: unknown): string =>
   u === null ? "null" : u instanceof Uint8Array ? "a Uint8Array" : Array.isArray(u) ? "an array" : typeof u
 
-const checkPath = (path: unknown): PlatformError.BadArgument | undefined =>
+/** @internal */
+export const checkPath = (path: unknown): PlatformError.BadArgument | undefined =>
   typeof path !== "string"
     ? badArgument("open", `path must be a string, got ${describeValue(path)}`)
     : path.length === 0

@@ -13,6 +13,7 @@ import type { Options } from "../Conformance.js"
 import { detachedTests } from "./conformanceDetached.js"
 import { interruptionTests } from "./conformanceInterruption.js"
 import { streamTests } from "./conformanceStreams.js"
+import { wholeFileTests } from "./conformanceWholeFile.js"
 
 const bytes = (...values: Array<number>) => new Uint8Array(values)
 const utf8 = (text: string) => new TextEncoder().encode(text)
@@ -723,6 +724,8 @@ export const suite = (name: string, options: Options): void => {
       detachedTests({ it, fresh, withContent, contentOf })
 
       interruptionTests({ it, fresh, withContent, contentOf }, options)
+
+      wholeFileTests({ it, fresh, withContent, contentOf })
 
       describe("model", () => {
         it.effect.prop(
