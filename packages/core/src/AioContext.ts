@@ -250,7 +250,9 @@ export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
 
 /**
  * Makes an open that never leaks its descriptor when its fiber is interrupted, for a backend whose
- * open completes in a callback. `open` starts the open and calls `arrived(fd)` when the descriptor
+ * open completes in a callback. Only the wait for the descriptor is interruptible; run the open
+ * uninterruptibly (as `AIOFile.open` does) so that a descriptor that has arrived cannot be lost at
+ * an interruptible boundary of the caller's. `open` starts the open and calls `arrived(fd)` when the descriptor
  * comes, before handing it to its fiber: `arrived` returns false when the fiber was interrupted
  * meanwhile (the descriptor was closed with `close`, and the open should end as interrupted). A
  * descriptor that arrived just as the fiber was interrupted, too late to reach it, is closed too.

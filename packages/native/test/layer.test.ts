@@ -51,8 +51,8 @@ for (const [backend, layer] of layers) {
         const scope = yield* Scope.make()
         const built = yield* Layer.buildWithScope(layer(), scope)
         const context = Context.get(built, AioContext.AioContext)
-        // opened without a scope: nothing closes it before the layer goes
-        const left = yield* Effect.provide(AIOFile.make(file, "rb"), built)
+        // opened without a scope, writable: nothing syncs or closes it before the layer goes
+        const left = yield* Effect.provide(AIOFile.make(file, "r+b"), built)
         yield* left.open
         const fd = yield* left.fileno
         expect(yield* left.readBytes(4, 0)).toEqual(new TextEncoder().encode("left"))
@@ -82,7 +82,17 @@ for (const [backend, layer] of layers) {
         )
         // one engine: a descriptor of either layer works through the other while both live
         expect(yield* onFirst((context) => context.size(left))).toBe(6)
+        // one the second layer opened, closed through the first: its number, reused by the
+        // first layer, is the first layer's now, and the second's release leaves it open
+        const lent = yield* Effect.provide(
+          Effect.flatMap(AioContext.AioContext, (context) => context.open(file, 0, 0)),
+          second
+        )
+        yield* onFirst((context) => context.close(lent))
+        const reused = yield* onFirst((context) => context.open(file, 0, 0))
+        expect(reused).toBe(lent)
         yield* Scope.close(inner, Exit.void)
+        expect(yield* onFirst((context) => Effect.zipLeft(context.size(reused), context.close(reused)))).toBe(6)
         // the released layer closed the file it left open; the other layer goes on
         expect(fs.existsSync(`/proc/self/fd/${left}`) && fs.readlinkSync(`/proc/self/fd/${left}`) === file).toBe(false)
         const fd = yield* onFirst((context) => context.open(file, 0, 0))

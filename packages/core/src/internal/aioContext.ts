@@ -63,7 +63,10 @@ export const guardOpen = <E>(
       state = fd
       return true
     }
-    return Effect.onInterrupt(open(arrived), () =>
+    // Only the wait is interruptible: a descriptor that has arrived crosses no interruptible
+    // boundary inside this Effect (leaving one may turn a success into an interruption). A caller
+    // that runs this uninterruptibly (AIOFile does) never loses it.
+    return Effect.onInterrupt(Effect.interruptible(open(arrived)), () =>
       Effect.sync(() => {
         // a descriptor that arrived while the interruption was on its way never reached the fiber
         if (typeof state === "number") options.close(state)

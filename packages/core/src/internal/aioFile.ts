@@ -351,10 +351,12 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         case "Unopened": {
           const opened = Deferred.unsafeMake<void>(FiberId.none)
           this.state = { _tag: "Opening", opened }
-          // the backend's open is interruptible (a descriptor that arrives after the interruption is
-          // the backend's to close); what it returned is recorded uninterruptibly
-          return Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(Effect.exit(restore(this.context.open(this.name, this.mode.flags, 0o666))), (exit) => {
+          // The backend's open says where it can be interrupted (the layers of this project wait
+          // interruptibly, see AioContext.guardOpen, and close a descriptor that arrives after the
+          // interruption); a descriptor it returned reaches the state without crossing an
+          // interruptible boundary, which could drop it.
+          return Effect.uninterruptible(
+            Effect.flatMap(Effect.exit(this.context.open(this.name, this.mode.flags, 0o666)), (exit) => {
               const result = Exit.mapError(exit, relabel("open", this.name))
               this.state = Exit.match(result, {
                 onSuccess: (fd): State => ({ _tag: "Open", fd }),

@@ -48,7 +48,8 @@ const interruptedAfter = <A, E, R>(effect: Effect.Effect<A, E, R>, i: number) =>
   Effect.flatMap(Effect.fork(effect), (fiber) => Effect.zipRight(pause(i), Fiber.interrupt(fiber)))
 
 /**
- * The context with its first `open` never returning (interruptibly), and the later ones the
+ * The context with its first `open` never returning (interruptibly: a backend's open says where it
+ * can be interrupted, as `AioContext.guardOpen` does), and the later ones the
  * backend's. `started` completes when the first open has started.
  */
 const stallFirstOpen = (context: AioContextService, started: Deferred.Deferred<void>): AioContextService => {
@@ -58,7 +59,7 @@ const stallFirstOpen = (context: AioContextService, started: Deferred.Deferred<v
     open: (path, flags, mode) =>
       Effect.suspend(() =>
         opens++ === 0
-          ? Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
+          ? Effect.zipRight(Deferred.succeed(started, undefined), Effect.interruptible(Effect.never))
           : context.open(path, flags, mode)
       )
   }

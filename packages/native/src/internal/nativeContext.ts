@@ -51,6 +51,11 @@ class Dispatcher {
   private readonly freeIds: Array<number> = []
   leases = 0
   readonly engine: Engine
+  /**
+   * Which layer opened each descriptor still open (layers of one thread share the engine, and a
+   * descriptor may be closed through another layer than its own): a release closes its own only.
+   */
+  readonly owners = new Map<number, Lease>()
 
   constructor(make: (onComplete: (batch: Float64Array) => void) => Engine) {
     this.engine = make((batch) => this.complete(batch))
@@ -154,8 +159,6 @@ class Lease {
   inflight = 0
   released = false
   private drained: Array<() => void> = []
-  /** The descriptors this layer opened and has not closed: its release closes them. */
-  readonly opened = new Set<number>()
   /** Descriptors the release closed: a later close of one succeeds (once), as if it closed it. */
   readonly closedByRelease = new Set<number>()
 
@@ -178,7 +181,7 @@ class Lease {
 
   /** Closes `fd` within this layer, whatever its result (a descriptor nobody else will close). */
   closeQuietly(fd: number): void {
-    this.opened.delete(fd)
+    this.dispatcher.owners.delete(fd)
     this.submit(() => {}, (engine, id) => engine.close(id, fd))
   }
 
@@ -250,9 +253,12 @@ const release = (lease: Lease): Effect.Effect<void> =>
       return Effect.zipRight(
         lease.drain,
         Effect.suspend(() => {
-          for (const fd of lease.opened) {
+          // each is synced first (its file's own close would have), then closed
+          for (const [fd, owner] of lease.dispatcher.owners) {
+            if (owner !== lease) continue
             lease.closedByRelease.add(fd)
-            lease.closeQuietly(fd)
+            lease.dispatcher.owners.delete(fd)
+            lease.submit(() => lease.closeQuietly(fd), (engine, id) => engine.fdatasync(id, fd))
           }
           return lease.drain
         })
@@ -360,13 +366,15 @@ const operations = (
           pending = undefined
           if (fd < 0) return true
           if (!arrived(fd)) return false
-          lease.opened.add(fd)
+          lease.dispatcher.owners.set(fd, lease)
           if ((flags & O_DIRECT) === 0) buffered.add(fd)
           else buffered.delete(fd)
           return true
         }), {
-        // an error here means the engine is gone, and its teardown closed what it could
-        close: (fd) => lease.closeQuietly(fd),
+        // an error here means the engine is gone: its environment ended, and it closed what it opened
+        close: (fd) => {
+          if (!lease.closedByRelease.has(fd)) lease.closeQuietly(fd) // a release may have closed it
+        },
         cancel: () => {
           if (pending !== undefined) lease.dispatcher.engine.cancelOpen(pending)
         }
@@ -444,7 +452,7 @@ const operations = (
           Effect.zipRight(Effect.sync(() => buffered.delete(fd)), whenIdle(fd)),
           unit(run(begin("close", fd, (engine, id) => {
             engine.close(id, fd)
-            lease.opened.delete(fd) // close(2) releases the descriptor whatever it reports
+            lease.dispatcher.owners.delete(fd) // close(2) releases the descriptor whatever it reports
           })))
         )
       }),
@@ -453,15 +461,20 @@ const operations = (
     readMany: many(readCounted),
     write: AioContext.fromCallback(write),
     writeMany: many((fd, buffer, position) => byEngine("write", fd, buffer, position)),
+    // a descriptor the release synced and closed: its file's own sync (before its close) is done
     fsync: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
-      submit(begin("fsync", fd, (engine, id) => engine.fsync(id, fd)), (result) => done(Exit.asVoid(result)), fd)
+      lease.closedByRelease.has(fd)
+        ? done(Exit.void)
+        : submit(begin("fsync", fd, (engine, id) => engine.fsync(id, fd)), (result) => done(Exit.asVoid(result)), fd)
     ),
     fdatasync: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
-      submit(
-        begin("fdatasync", fd, (engine, id) => engine.fdatasync(id, fd)),
-        (result) => done(Exit.asVoid(result)),
-        fd
-      )
+      lease.closedByRelease.has(fd)
+        ? done(Exit.void)
+        : submit(
+          begin("fdatasync", fd, (engine, id) => engine.fdatasync(id, fd)),
+          (result) => done(Exit.asVoid(result)),
+          fd
+        )
     ),
     size: (fd) => request("size", fd, (engine, id) => engine.size(id, fd)),
     truncate: (fd, length) => unit(request("truncate", fd, (engine, id) => engine.truncate(id, fd, length)))

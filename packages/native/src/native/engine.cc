@@ -53,6 +53,11 @@ Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info),
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) ThrowType(env, "no event loop");
 
+  // What may throw comes before any resource that would need undoing.
+  callback_ = Napi::Persistent(info[2].As<Napi::Function>());
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "AioEngine");
+  cached_reads_ = CachedReadsSupported();
+
   eventfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (eventfd_ < 0) ThrowErrno(env, errno, "eventfd");
 
@@ -73,8 +78,23 @@ Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info),
   }
 
   handles_ = new Handles();
-  if (napi_add_async_cleanup_hook(env, EnvironmentEnding, handles_, &handles_->hook) != napi_ok) {
+  handles_->poll.data = handles_;
+  handles_->prepare.data = handles_;
+  if (uv_poll_init(loop, &handles_->poll, eventfd_) != 0) {
     delete handles_;
+    handles_ = nullptr;
+    backend_.reset();
+    close(eventfd_);
+    eventfd_ = -1;
+    ThrowType(env, "the eventfd could not be polled");
+  }
+  uv_prepare_init(loop, &handles_->prepare);
+  handles_->open = 2;
+  // Last, since nothing after it may fail: from here on the handles and the hook are the engine's.
+  if (napi_add_async_cleanup_hook(env, EnvironmentEnding, handles_, &handles_->hook) != napi_ok) {
+    handles_->hook = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), CloseCallback);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), CloseCallback);
     handles_ = nullptr;
     backend_.reset();
     close(eventfd_);
@@ -82,21 +102,12 @@ Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info),
     ThrowType(env, "the environment's cleanup hook could not be added");
   }
   handles_->engine = this;
-  uv_poll_init(loop, &handles_->poll, eventfd_);
-  uv_prepare_init(loop, &handles_->prepare);
-  handles_->poll.data = handles_;
-  handles_->prepare.data = handles_;
-  handles_->open = 2;
   uv_poll_start(&handles_->poll, UV_READABLE, PollCallback);
   uv_prepare_start(&handles_->prepare, PrepareCallback);
   // Idle engines never keep the process alive: the poll handle is referenced only while ops are
   // pending (UpdateRef), the prepare handle never.
   uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
   uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->prepare));
-
-  callback_ = Napi::Persistent(info[2].As<Napi::Function>());
-  cached_reads_ = CachedReadsSupported();
-  async_context_ = std::make_unique<Napi::AsyncContext>(env, "AioEngine");
 }
 
 Engine::~Engine() {
@@ -202,7 +213,10 @@ Napi::Value Engine::CancelOpen(const Napi::CallbackInfo& info) {
   Op* op = *it;
   op->cancelled = true;
   if (op->on_thread) return Napi::Boolean::New(env, threads_ && threads_->Withdraw(op));
-  if (std::find(backlog_.begin(), backlog_.end(), op) != backlog_.end()) return Napi::Boolean::New(env, false);
+  // one still waiting for a kernel slot ends when Refill reaches it
+  if (std::find(backlog_.begin(), backlog_.end(), op) != backlog_.end()) return Napi::Boolean::New(env, true);
+  // a cancel posts a CQE of its own: asked only while the CQ has room for it
+  if (inflight_ >= backend_->Capacity()) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, backend_->Cancel(op));
 }
 
@@ -238,6 +252,10 @@ void Engine::Refill() {
   while (!backlog_.empty() && inflight_ < backend_->Capacity()) {
     Op* op = backlog_.front();
     backlog_.pop_front();
+    if (op->cancelled) {
+      Finish(op, -ECANCELED);  // an open cancelled while it waited here never starts
+      continue;
+    }
     inflight_++;
     backend_->Queue(op);
   }

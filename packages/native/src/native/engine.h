@@ -37,9 +37,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   struct Handles {
     uv_poll_t poll;
     uv_prepare_t prepare;
-    Engine* engine;
-    int open;  // handles not closed yet
-    napi_async_cleanup_hook_handle hook;
+    Engine* engine = nullptr;
+    int open = 0;  // handles not closed yet
+    napi_async_cleanup_hook_handle hook = nullptr;
   };
 
   // Why an engine is torn down: what it may still ask of N-API.

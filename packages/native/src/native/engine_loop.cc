@@ -95,7 +95,7 @@ void Engine::CloseCallback(uv_handle_t* handle) {
   if (--handles->open > 0) return;
   // Both handles are closed: nothing of this addon is left in the loop, so the environment may go
   // on ending (and unload the addon). Removing the hook also tells Node a hook that ran is done.
-  napi_remove_async_cleanup_hook(handles->hook);
+  if (handles->hook != nullptr) napi_remove_async_cleanup_hook(handles->hook);
   delete handles;
 }
 
@@ -237,7 +237,11 @@ void Engine::Teardown(Ending ending) {
     if (c.op->kind == OpKind::Open && c.res >= 0) close(static_cast<int>(c.res));
     delete c.op;
   }
-  for (Op* op : backlog_) delete op;
+  for (Op* op : backlog_) {
+    // a close JS asked for, still waiting for a kernel slot: its descriptor is no longer owned
+    if (ending == Ending::Environment && op->kind == OpKind::Close) close(op->fd);
+    delete op;
+  }
   backlog_.clear();
   opens_.clear();
   DropBatch();

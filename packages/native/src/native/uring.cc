@@ -12,7 +12,7 @@
 //   them there (and copies what it needs, including the open path), so nothing completes before
 //   that call and the SQE slots are free again when it returns.
 // - Every submitted SQE produces exactly one CQE (no multishot or linked ops are used here), the
-//   CQ is twice the SQ, and we never have more requests in flight than CQ entries: no overflow.
+//   CQ is twice the SQ, and requests plus cancels in flight never exceed the CQ entries: no overflow.
 // - An eventfd registered with IORING_REGISTER_EVENTFD is signalled when CQEs are posted and,
 //   with IORING_SETUP_DEFER_TASKRUN (6.1+), when deferred task work is queued; that work runs
 //   only inside io_uring_enter(IORING_ENTER_GETEVENTS) from the submitting task.
@@ -277,7 +277,11 @@ void Uring::Reap(std::vector<Completion>& out) {
   unsigned tail = LoadAcquire(cq_tail_);
   for (; head != tail; head++) {
     const io_uring_cqe& cqe = cqes_[head & cq_mask_];
-    if (cqe.user_data != 0) out.push_back(Completion{reinterpret_cast<Op*>(cqe.user_data), cqe.res, true});
+    if (cqe.user_data != 0) {
+      out.push_back(Completion{reinterpret_cast<Op*>(cqe.user_data), cqe.res, true});
+    } else if (cancels_ > 0) {
+      cancels_--;  // a cancel's own CQE
+    }
   }
   StoreRelease(cq_head_, head);
 }
@@ -292,6 +296,7 @@ bool Uring::Cancel(Op* op) {
   sqe->fd = -1;
   sqe->addr = reinterpret_cast<uint64_t>(op);
   sqe_tail_++;
+  cancels_++;
   return true;
 }
 
@@ -304,6 +309,7 @@ void Uring::WaitAll(std::vector<Completion>& out, uint32_t inflight) {
     sqe->fd = -1;
     sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
     sqe_tail_++;
+    cancels_++;
   }
   size_t want = out.size() + inflight;
   Submit(0);

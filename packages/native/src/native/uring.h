@@ -44,7 +44,8 @@ class Uring final : public Backend {
 
   const char* Name() const override { return "io_uring"; }
   bool Supports(OpKind kind) const override;
-  uint32_t Capacity() const override { return cq_entries_; }
+  // The CQ's room for requests: each cancel in flight posts a CQE of its own.
+  uint32_t Capacity() const override { return cq_entries_ - cancels_; }
   void Queue(Op* op) override;
   void Flush() override;
   bool HasQueued() const override;
@@ -88,6 +89,7 @@ class Uring final : public Backend {
   unsigned cq_mask_ = 0;
   unsigned cq_entries_ = 0;
   io_uring_cqe* cqes_ = nullptr;
+  unsigned cancels_ = 0;  // IORING_OP_ASYNC_CANCEL requests whose CQE has not been reaped
 };
 
 }  // namespace aiofile
