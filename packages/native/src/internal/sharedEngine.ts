@@ -1,0 +1,266 @@
+// The engine each JS environment shares between its layers (a Dispatcher: one engine of a kind,
+// results routed by id, the page-cache read budget), and one layer's hold on it (a Lease: its
+// requests in flight, what its release closes).
+import * as AioError from "@effect-aiofile/core/AioError"
+import * as Effect from "effect/Effect"
+import { constants as osConstants } from "node:os"
+import type { Engine, EngineKind } from "../NativeEngine.js"
+import { load, probeEngine } from "./binding.js"
+
+/** Submission slots per ring (the CQ is twice that); Linux AIO gets the CQ size as its depth. */
+const ENTRIES: Record<EngineKind, number> = { io_uring: 256, "linux-aio": 512 }
+
+type Handler = (result: number) => void
+
+/**
+ * How many reads one event-loop turn may try to serve from the page cache on the JS thread, per
+ * engine kind (each try is a system call there, served or not).
+ */
+const CACHED_READS_PER_TURN = 1024
+
+/** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
+const CACHED_READ_MAX = 64 * 1024
+
+/** Not served from the page cache, without a reason (its arguments are for `Engine.read` to judge). */
+export const NOT_SERVED = -osConstants.errno.EAGAIN
+
+/** What `Dispatcher.readCached` returns when this turn's reads from the page cache are spent. */
+export const NEXT_TURN = -Infinity
+
+/**
+ * The engine of one kind shared by every layer of this JS environment (a worker thread loads its
+ * own copy of this module, so it gets its own ring). Results are routed by id.
+ */
+class Dispatcher {
+  /**
+   * The handler of each request in flight, indexed by its id. An id is a slot, taken again once its
+   * request has completed (the engine reports each request once): the table stays as large as the
+   * most requests ever in flight. A `Map` keyed by ever-growing ids made the garbage collector's
+   * young-generation collections about four times slower at 300k requests a second.
+   */
+  private readonly handlers: Array<Handler | undefined> = []
+  private readonly freeIds: Array<number> = []
+  leases = 0
+  readonly engine: Engine
+  /**
+   * Which layer opened each descriptor still open (layers of one thread share the engine, and a
+   * descriptor may be closed through another layer than its own): a release closes its own only.
+   */
+  readonly owners = new Map<number, Lease>()
+
+  constructor(make: (onComplete: (batch: Float64Array) => void) => Engine) {
+    this.engine = make((batch) => this.complete(batch))
+  }
+
+  private complete(batch: Float64Array): void {
+    for (let i = 0; i < batch.length; i += 2) {
+      const id = batch[i]!
+      const handler = this.handlers[id]
+      if (handler !== undefined) {
+        this.forget(id)
+        handler(batch[i + 1]!)
+      }
+    }
+  }
+
+  private forget(id: number): void {
+    this.handlers[id] = undefined
+    this.freeIds.push(id)
+  }
+
+  /**
+   * Reads served from the page cache on this thread (`Engine.readCached`) left in this event-loop
+   * turn. Each copies on the JS thread, so a turn gets a bounded number; reads past it wait for
+   * the next turn (`nextTurn`), when the budget is refilled, so the loop keeps turning.
+   */
+  private cachedReadsLeft = CACHED_READS_PER_TURN
+  private refillScheduled = false
+  private waiting: Array<() => void> = []
+
+  /**
+   * `Engine.readCached` within this turn's budget: the bytes read, a negative errno when the page
+   * cache did not serve the read (use `Engine.read`), or `NEXT_TURN` when the budget is spent. Each
+   * attempt counts, served or not: each is a system call on the JS thread.
+   */
+  readCached(fd: number, buffer: Uint8Array, position: number): number {
+    if (buffer.byteLength > CACHED_READ_MAX) return NOT_SERVED
+    if (this.cachedReadsLeft === 0) return NEXT_TURN
+    this.cachedReadsLeft--
+    this.scheduleRefill()
+    try {
+      return this.engine.readCached(fd, buffer, position)
+    } catch {
+      return NOT_SERVED // arguments the engine refuses: `Engine.read` reports them
+    }
+  }
+
+  /** Runs `task` in the next turn of the event loop, once the budget is refilled. */
+  nextTurn(task: () => void): void {
+    this.waiting.push(task)
+    this.scheduleRefill()
+  }
+
+  private scheduleRefill(): void {
+    if (this.refillScheduled) return
+    this.refillScheduled = true
+    setImmediate(() => {
+      this.refillScheduled = false
+      this.cachedReadsLeft = CACHED_READS_PER_TURN
+      const waiting = this.waiting
+      this.waiting = []
+      let next = 0
+      try {
+        while (next < waiting.length) waiting[next++]!()
+      } finally {
+        // a task threw (an uncaught exception now): the ones after it still run, next turn
+        if (next < waiting.length) {
+          this.waiting.unshift(...waiting.slice(next))
+          this.scheduleRefill()
+        }
+      }
+    })
+  }
+
+  /**
+   * Registers `handler` under a fresh id and starts the request. When the engine refuses the
+   * arguments (it throws a TypeError or RangeError) the handler is unregistered and the error
+   * returned.
+   */
+  submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
+    const id = this.freeIds.pop() ?? this.handlers.length
+    this.handlers[id] = handler
+    try {
+      start(this.engine, id)
+      return undefined
+    } catch (error) {
+      // An argument the engine refuses (TypeError, RangeError) is refused before anything is
+      // queued, so the id is free again; after any other failure the engine may hold the request,
+      // so its id is retired (its result, if one comes, finds no handler).
+      if (error instanceof TypeError || error instanceof RangeError) this.forget(id)
+      else this.handlers[id] = undefined
+      return error ?? new Error("the engine refused the request")
+    }
+  }
+}
+
+const dispatchers: Partial<Record<EngineKind, Dispatcher>> = {}
+
+/** One layer's hold on the shared engine: counts its requests so release can wait for them. */
+export class Lease {
+  inflight = 0
+  released = false
+  private drained: Array<() => void> = []
+  /** Descriptors the release closed: a later close of one succeeds (once), as if it closed it. */
+  readonly closedByRelease = new Set<number>()
+
+  constructor(readonly kind: EngineKind, readonly dispatcher: Dispatcher) {}
+
+  /**
+   * Starts a request of this layer; returns the error when the engine refused it. Requests of a
+   * released layer are refused before they get here, except the closes of descriptors nobody
+   * will see, which its release still makes.
+   */
+  submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
+    const error = this.dispatcher.submit((result) => {
+      this.inflight--
+      handler(result)
+      if (this.inflight === 0) this.wake()
+    }, start)
+    if (error === undefined) this.inflight++
+    return error
+  }
+
+  /** Closes `fd` within this layer, whatever its result (a descriptor nobody else will close). */
+  closeQuietly(fd: number): void {
+    this.dispatcher.owners.delete(fd)
+    this.submit(() => {}, (engine, id) => engine.close(id, fd))
+  }
+
+  /**
+   * Runs `task` next turn (`Dispatcher.nextTurn`), counted among this layer's requests meanwhile,
+   * so a release waits for it.
+   */
+  later(task: () => void): void {
+    this.inflight++
+    this.dispatcher.nextTurn(() => {
+      try {
+        task()
+      } finally {
+        if (--this.inflight === 0) this.wake()
+      }
+    })
+  }
+
+  private wake(): void {
+    const drained = this.drained
+    this.drained = []
+    for (const resume of drained) resume()
+  }
+
+  /** Completes when every request of this layer has completed (interrupted ones included). */
+  readonly drain: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.inflight === 0) return resume(Effect.void)
+    this.drained.push(() => resume(Effect.void))
+  })
+}
+
+export const acquire = (kind: EngineKind): Effect.Effect<Lease, AioError.BackendUnavailableError> =>
+  Effect.suspend(() => {
+    let dispatcher = dispatchers[kind]
+    if (dispatcher === undefined) {
+      const status = probeEngine(kind)
+      const loaded = load()
+      if (!status.usable || !("binding" in loaded)) {
+        return Effect.fail(
+          new AioError.BackendUnavailableError({ backend: kind, reason: status.reason ?? "the addon is not built" })
+        )
+      }
+      try {
+        const { Engine } = loaded.binding
+        dispatcher = new Dispatcher((onComplete) => new Engine(kind, ENTRIES[kind], onComplete))
+      } catch (error) {
+        return Effect.fail(
+          new AioError.BackendUnavailableError({
+            backend: kind,
+            reason: error instanceof Error ? error.message : String(error)
+          })
+        )
+      }
+      dispatchers[kind] = dispatcher
+    }
+    dispatcher.leases++
+    return Effect.succeed(new Lease(kind, dispatcher))
+  })
+
+/**
+ * Waits for the layer's requests, then closes the files it left open (a file outlives its layer
+ * when it was opened without a scope, or its scope is longer): nobody could close them later. A
+ * later close of one of them succeeds; any other operation on the released context fails.
+ */
+export const release = (lease: Lease): Effect.Effect<void> =>
+  Effect.zipRight(
+    Effect.suspend(() => {
+      lease.released = true // new requests now fail; the closes of orphaned opens still go through
+      return Effect.zipRight(
+        lease.drain,
+        Effect.suspend(() => {
+          // each is synced first (its file's own close would have), then closed
+          for (const [fd, owner] of lease.dispatcher.owners) {
+            if (owner !== lease) continue
+            lease.closedByRelease.add(fd)
+            lease.dispatcher.owners.delete(fd)
+            lease.submit(() => lease.closeQuietly(fd), (engine, id) => engine.fdatasync(id, fd))
+          }
+          return lease.drain
+        })
+      )
+    }),
+    Effect.sync(() => {
+      const dispatcher = lease.dispatcher
+      // Every layer drained its own requests, so nothing is in flight when the last one goes.
+      if (--dispatcher.leases === 0) {
+        if (dispatchers[lease.kind] === dispatcher) delete dispatchers[lease.kind]
+        dispatcher.engine.destroy()
+      }
+    })
+  )
