@@ -146,6 +146,8 @@ export const interruptionTests = (
         yield* file.close
       }))
 
+    // Skipped where the suite is not given a way to make FIFOs and count descriptors (the memory
+    // backend has neither FIFOs nor a process's descriptors).
     const system = fifo !== undefined && openDescriptors !== undefined ? { fifo, openDescriptors } : undefined
     it.effect.skipIf(system === undefined)(
       "an open of a FIFO without a writer under a 1 s timeout returns in time and leaves no descriptor",
