@@ -100,6 +100,16 @@ for (const [backend, layer] of layers) {
         yield* Scope.close(outer, Exit.void)
       }))
 
+    it.effect("readFile reads a /proc file whole, though its size says 0", () =>
+      Effect.gen(function*() {
+        const expected = fs.readFileSync("/proc/self/mountinfo", "utf8")
+        expect(fs.statSync("/proc/self/mountinfo").size).toBe(0)
+        const text = yield* AIOFile.readFileString("/proc/self/mountinfo")
+        // the same mounts, line for line (a mount may come or go between the two reads, rarely)
+        expect(text.split("\n").length).toBeGreaterThan(2)
+        expect(text.split("\n")[0]).toBe(expected.split("\n")[0])
+      }).pipe(Effect.provide(layer())))
+
     it.effect("transfers above 64 MiB are split and come back as one result", () =>
       Effect.gen(function*() {
         const size = 72 << 20
