@@ -10,7 +10,7 @@ import type { AioContextService, Callback } from "../AioContext.js"
 import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
-import { detachedTests } from "./conformanceDetached.js"
+import { detachedTests, viaCallback } from "./conformanceDetached.js"
 import { interruptionTests } from "./conformanceInterruption.js"
 import { streamTests } from "./conformanceStreams.js"
 import { wholeFileTests } from "./conformanceWholeFile.js"
@@ -544,10 +544,6 @@ export const suite = (name: string, options: Options): void => {
       })
 
       describe("operations replaced by a test", () => {
-        /** Runs a backend's Effect as the body of a callback form. */
-        const viaCallback = <A>(effect: Effect.Effect<A, AioError.AioError>, done: Callback<A>): void => {
-          Effect.runCallback(effect, { onExit: done })
-        }
         /** The context with `read` and `write` moving at most a few bytes per call. */
         const shortTransfers = (context: AioContextService, callbackForm: boolean): AioContextService => {
           const read = (fd: number, buffer: Uint8Array, position: number) =>

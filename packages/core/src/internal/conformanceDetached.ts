@@ -30,8 +30,8 @@ const expectDetached = (exit: Exit.Exit<unknown, unknown>, what: string) => {
     .toContain("detached")
 }
 
-/** Runs a backend's Effect as the body of a callback form. */
-const viaCallback = <A>(effect: Effect.Effect<A, AioError>, done: Callback<A>): void => {
+/** Runs a backend's Effect as the body of a callback form (for contexts a test rebuilds). */
+export const viaCallback = <A>(effect: Effect.Effect<A, AioError>, done: Callback<A>): void => {
   Effect.runCallback(effect, { onExit: done })
 }
 
