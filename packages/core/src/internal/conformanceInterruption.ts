@@ -19,6 +19,9 @@ const INTERRUPTED_FILE_OPENS = 1000
 /** How long the descriptor count may take to come back to its baseline (late opens completing). */
 const SETTLE_MS = 10_000
 
+/** How many checks 20 ms apart must find the descriptor count at its baseline. */
+const STEADY_CHECKS = 10
+
 /**
  * Bounds an effect that may be stuck in an uninterruptible region: it runs disconnected, so this
  * returns after `ms` with "stuck" even when the effect cannot be interrupted.
@@ -70,10 +73,17 @@ export const interruptionTests = (
   { fresh, it, withContent }: Fixture,
   { fifo, openDescriptors }: Pick<Options, "fifo" | "openDescriptors">
 ): void => {
-  /** Waits (bounded) until the process holds `baseline` descriptors again, and says so. */
+  /**
+   * Waits (bounded) until the process holds `baseline` descriptors again, on `STEADY_CHECKS`
+   * checks in a row, and says so. One check is not enough: a late open may not have returned yet
+   * when the count is first back at its baseline, and its descriptor shows up for a moment after.
+   */
   const settled = (count: () => number, baseline: number) =>
     Effect.gen(function*() {
-      for (let waited = 0; count() !== baseline && waited < SETTLE_MS; waited += 20) yield* Effect.sleep(20)
+      for (let waited = 0, steady = 0; steady < STEADY_CHECKS && waited < SETTLE_MS; waited += 20) {
+        steady = count() === baseline ? steady + 1 : 0
+        yield* Effect.sleep(20)
+      }
       expect(count(), "descriptors open after the late opens completed").toBe(baseline)
     })
 
