@@ -1,7 +1,8 @@
 import * as PlatformError from "@effect/platform/Error"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import type { ErrnoCause } from "../AioError.js"
+import type { AioError, ErrnoCause } from "../AioError.js"
+import { encodings } from "./encoding.js"
 import * as Errno from "./errno.js"
 
 const reasonOf = (code: string): PlatformError.SystemErrorReason => {
@@ -66,3 +67,28 @@ export const errnoCode = (error: unknown): Option.Option<string> =>
     typeof error.cause.code === "string"
     ? Option.some(error.cause.code)
     : Option.none()
+
+/** @internal */
+export const unknownEncoding = (method: string, encoding: unknown): PlatformError.BadArgument =>
+  badArgument(method, `unknown encoding ${JSON.stringify(encoding)}; supported: ${encodings.join(", ")}`)
+
+/** Text that does not decode in the file's encoding. @internal */
+export const invalidData = (method: string, path: string, description: string): PlatformError.SystemError =>
+  new PlatformError.SystemError({ reason: "InvalidData", module: "FileSystem", method, pathOrDescriptor: path, description })
+
+/**
+ * A backend's SystemError naming the method the user called and the file's name instead of the
+ * descriptor. @internal
+ */
+export const relabel = (method: string, name: string) => (error: AioError): AioError =>
+  error._tag === "SystemError" ?
+    new PlatformError.SystemError({
+      reason: error.reason,
+      module: error.module,
+      method,
+      pathOrDescriptor: name,
+      ...(error.description !== undefined ? { description: error.description } : {}),
+      ...(error.syscall !== undefined ? { syscall: error.syscall } : {}),
+      ...(error.cause !== undefined ? { cause: error.cause } : {})
+    }) :
+    error

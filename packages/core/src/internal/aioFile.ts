@@ -1,7 +1,6 @@
 import * as PlatformError from "@effect/platform/Error"
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -16,9 +15,10 @@ import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import type { DataOf, FileMode } from "../FileMode.js"
 import { callbackForm, isDetached } from "./aioContext.js"
-import { badArgument } from "./aioError.js"
-import { type Codec, codecFor, encodings } from "./encoding.js"
+import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
+import { type Codec, codecFor } from "./encoding.js"
 import { parseMode } from "./fileMode.js"
+import { Signal } from "./signal.js"
 
 /** @internal */
 export const TypeId: typeof AioFile.TypeId = Symbol.for("@effect-aiofile/core/AIOFile") as typeof AioFile.TypeId
@@ -32,10 +32,10 @@ const CLAMP_READ_SIZE = 16 * 1024 * 1024
 type State =
   | { readonly _tag: "Unopened" }
   /** `opened` completes when the open ends, whatever its outcome (see `open`). */
-  | { readonly _tag: "Opening"; readonly opened: Deferred.Deferred<void> }
+  | { readonly _tag: "Opening"; readonly opened: Signal<void> }
   | { readonly _tag: "Open"; readonly fd: number }
   | { readonly _tag: "Failed"; readonly error: AioError }
-  | { readonly _tag: "Closing"; readonly done: Deferred.Deferred<void, AioError> }
+  | { readonly _tag: "Closing"; readonly done: Signal<void, AioError> }
   | { readonly _tag: "Closed" }
 
 const unopened: State = { _tag: "Unopened" }
@@ -46,20 +46,6 @@ const checkPosition = (method: string, argument: string, value: unknown) =>
   Number.isSafeInteger(value) && (value as number) >= 0
     ? undefined
     : badArgument(method, `${argument} must be a non-negative integer, got ${String(value)}`)
-
-/** Gives a backend's SystemError the file's name and the AIOFile method instead of the descriptor. */
-const relabel = (method: string, name: string) => (error: AioError): AioError =>
-  error._tag === "SystemError" ?
-    new PlatformError.SystemError({
-      reason: error.reason,
-      module: error.module,
-      method,
-      pathOrDescriptor: name,
-      ...(error.description !== undefined ? { description: error.description } : {}),
-      ...(error.syscall !== undefined ? { syscall: error.syscall } : {}),
-      ...(error.cause !== undefined ? { cause: error.cause } : {})
-    }) :
-    error
 
 /** A buffer filled up to `total` bytes: itself when full, else its zeroed-past-`total` prefix. */
 const filled = (buffer: Uint8Array, total: number): Uint8Array =>
@@ -163,7 +149,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   private state: State
   /** Operations on the descriptor that have started and not ended; close waits for them. */
   private inFlight = 0
-  private drained: Deferred.Deferred<void> | undefined
+  private drained: Signal<void> | undefined
   /** The callback forms of the backend's operations (see `AioContext.fromCallback`), when it has them. */
   private readonly submitRead: Transfer | undefined
   private readonly submitWrite: Transfer | undefined
@@ -324,7 +310,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   private operationEnded(): void {
     if (--this.inFlight === 0 && this.drained !== undefined) {
-      Deferred.unsafeDone(this.drained, Exit.void)
+      this.drained.done(Exit.void)
       this.drained = undefined
     }
   }
@@ -347,9 +333,9 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         case "Opening":
           // once it ends, the file is open, failed, or unopened again (its opener was interrupted,
           // which this fiber did not ask for): the state says what to answer, or to open it here
-          return Effect.zipRight(Deferred.await(state.opened), this.open)
+          return Effect.zipRight(state.opened.await, this.open)
         case "Unopened": {
-          const opened = Deferred.unsafeMake<void>(FiberId.none)
+          const opened = new Signal<void>()
           this.state = { _tag: "Opening", opened }
           // The backend's open says where it can be interrupted (the layers of this project wait
           // interruptibly, see AioContext.guardOpen, and close a descriptor that arrives after the
@@ -368,7 +354,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
                     onSome: (error): State => ({ _tag: "Failed", error })
                   })
               })
-              Deferred.unsafeDone(opened, Exit.void)
+              opened.done(Exit.void)
               return Exit.map(result, Option.some)
             })
           )
@@ -386,11 +372,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         case "Closed":
           return Effect.void
         case "Closing":
-          return Deferred.await(state.done)
+          return state.done.await
         case "Opening":
-          return Effect.zipRight(Deferred.await(state.opened), this.close)
+          return Effect.zipRight(state.opened.await, this.close)
         case "Open": {
-          const done = Deferred.unsafeMake<void, AioError>(FiberId.none)
+          const done = new Signal<void, AioError>()
           this.state = { _tag: "Closing", done }
           return this.drain.pipe(
             Effect.zipRight(this.owner ? this.release(state.fd) : Effect.void),
@@ -398,7 +384,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
             Effect.exit,
             Effect.flatMap((exit) => {
               this.state = closedState
-              Deferred.unsafeDone(done, exit)
+              done.done(exit)
               return exit
             }),
             Effect.uninterruptible
@@ -412,8 +398,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   private get drain(): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (this.inFlight === 0) return Effect.void
-      this.drained ??= Deferred.unsafeMake<void>(FiberId.none)
-      return Deferred.await(this.drained)
+      this.drained ??= new Signal<void>()
+      return this.drained.await
     })
   }
 
@@ -726,13 +712,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   decodeBytes(data: Uint8Array): Either.Either<string, PlatformError.SystemError> {
     return Either.mapLeft(this.codec.decode(data), (why) =>
-      new PlatformError.SystemError({
-        reason: "InvalidData",
-        module: "FileSystem",
-        method: "decodeBytes",
-        pathOrDescriptor: this.name,
-        description: why
-      }))
+  invalidData("decodeBytes", this.name, why))
   }
 
   /** The arguments of a transfer between a buffer and the file, and the mode's direction. */
@@ -772,13 +752,13 @@ const describeValue = (u: unknown): string =>
   u === null ? "null" : u instanceof Uint8Array ? "a Uint8Array" : Array.isArray(u) ? "an array" : typeof u
 
 /** @internal */
-export const checkPath = (path: unknown): PlatformError.BadArgument | undefined =>
+export const checkPath = (path: unknown, method = "open"): PlatformError.BadArgument | undefined =>
   typeof path !== "string"
-    ? badArgument("open", `path must be a string, got ${describeValue(path)}`)
+    ? badArgument(method, `path must be a string, got ${describeValue(path)}`)
     : path.length === 0
-    ? badArgument("open", "path must not be empty")
+    ? badArgument(method, "path must not be empty")
     : path.includes("\0")
-    ? badArgument("open", `path must not contain a NUL byte: ${JSON.stringify(path)}`)
+    ? badArgument(method, `path must not contain a NUL byte: ${JSON.stringify(path)}`)
     : undefined
 
 const resolve = (
@@ -789,9 +769,7 @@ const resolve = (
     const encoding = options?.encoding ?? "utf-8"
     const codec = typeof encoding === "string" ? codecFor(encoding) : undefined
     return codec === undefined
-      ? Either.left(
-        badArgument("open", `unknown encoding ${JSON.stringify(encoding)}; supported: ${encodings.join(", ")}`)
-      )
+      ? Either.left(unknownEncoding("open", encoding))
       : Either.right({ mode: fileMode, codec })
   })
 
