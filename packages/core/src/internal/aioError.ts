@@ -74,7 +74,13 @@ export const unknownEncoding = (method: string, encoding: unknown): PlatformErro
 
 /** Text that does not decode in the file's encoding. @internal */
 export const invalidData = (method: string, path: string, description: string): PlatformError.SystemError =>
-  new PlatformError.SystemError({ reason: "InvalidData", module: "FileSystem", method, pathOrDescriptor: path, description })
+  new PlatformError.SystemError({
+    reason: "InvalidData",
+    module: "FileSystem",
+    method,
+    pathOrDescriptor: path,
+    description
+  })
 
 /**
  * A backend's SystemError naming the method the user called and the file's name instead of the

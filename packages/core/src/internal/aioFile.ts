@@ -711,8 +711,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   decodeBytes(data: Uint8Array): Either.Either<string, PlatformError.SystemError> {
-    return Either.mapLeft(this.codec.decode(data), (why) =>
-  invalidData("decodeBytes", this.name, why))
+    return Either.mapLeft(this.codec.decode(data), (why) => invalidData("decodeBytes", this.name, why))
   }
 
   /** The arguments of a transfer between a buffer and the file, and the mode's direction. */

@@ -33,6 +33,6 @@ export class Signal<A, E = never> {
     this.exit = exit
     const waiters = this.waiters
     this.waiters = undefined
-    if (waiters !== undefined) for (const waiter of waiters) waiter(exit)
+    if (waiters !== undefined) { for (const waiter of waiters) waiter(exit) }
   }
 }
