@@ -5,7 +5,7 @@
       "sources": [
         "src/native/args.cc",
         "src/native/binding.cc",
-        "src/native/cached_read.cc",
+        "src/native/nonblocking.cc",
         "src/native/engine.cc",
         "src/native/engine_loop.cc",
         "src/native/uring.cc",

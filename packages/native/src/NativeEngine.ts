@@ -33,7 +33,7 @@ export type EngineKind = "io_uring" | "linux-aio"
  * submitted with the others of the same event-loop turn, and its result comes back as the pair
  * `[id, result]` in a later `onComplete` batch: bytes, a descriptor, a size or 0 on success, a
  * negative errno on failure. Arguments of the wrong type or out of range throw a `TypeError` or
- * `RangeError`; only `readCached` completes synchronously. A buffer stays referenced until its result is
+ * `RangeError`; only `readCached`, `openCached` and `sizeCached` complete synchronously. A buffer stays referenced until its result is
  * delivered. Reads and writes transfer the whole view (or `length` bytes of it) unless they meet
  * the end of the file or an error.
  *
@@ -46,14 +46,28 @@ export interface Engine {
   /**
    * A read served at once from the page cache, on the calling thread, when that needs no wait for
    * the disk (`preadv2` with `RWF_NOWAIT`): returns the bytes read (fewer than asked when only the
-   * first pages are cached, never 0 for a non-empty read), or a negative errno when the read must
+   * first pages are cached, 0 at the end of the file), or a negative errno when the read must
    * go through `read` instead: `-EAGAIN` when the cache cannot serve it now (nothing cached, the
-   * end of the file, a read over 64 KiB, a destroyed engine), `-EOPNOTSUPP` when the file (or a
+   * end of the file on some kernels, a read over 64 KiB, a destroyed engine), `-EOPNOTSUPP` when the file (or a
    * kernel before 5.11) never can, `-ESPIPE` for pipes and sockets. Takes no id and completes
    * nothing later. Arguments are checked as for `read`. Not for `O_DIRECT` descriptors: for them
    * the call waits for the device.
    */
   readCached(fd: number, buffer: ArrayBufferView, position: number, length?: number): number
+  /**
+   * An open served at once on the calling thread when the dentry cache holds the whole path
+   * (`openat2` with `RESOLVE_CACHED`, Linux 5.12+): read-only `flags` without `O_CREAT`/`O_TRUNC`,
+   * a regular file or a directory. Returns the descriptor (the engine's, as if `open` had opened
+   * it), a negative errno the lookup answered from the cache (`-ENOENT` for a cached negative
+   * entry), or `-EAGAIN` when the open must go through `open`. A path with a NUL byte throws.
+   */
+  openCached(path: string, flags: number): number
+  /**
+   * The descriptor's size as the inode cache holds it, on the calling thread (`statx` with
+   * `AT_STATX_DONT_SYNC`: exact on a local file system; on a network one, what this client last
+   * saw), or a negative errno.
+   */
+  sizeCached(fd: number): number
   fsync(id: number, fd: number): void
   fdatasync(id: number, fd: number): void
   /** Linux open(2) flags; O_CLOEXEC is always added. A path with a NUL byte throws. */

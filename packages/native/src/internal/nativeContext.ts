@@ -90,28 +90,45 @@ const operations = (
       typeof pathOrDescriptor === "number" ? pathOrDescriptor : undefined
     )
 
+  /** A descriptor this layer opened: its release closes it, and its reads try the page cache. */
+  const adopt = (fd: number, flags: number): void => {
+    lease.dispatcher.owners.set(fd, lease)
+    if ((flags & O_DIRECT) === 0) buffered.add(fd)
+    else buffered.delete(fd)
+  }
+
   /**
-   * An open whose fiber was interrupted before its completion arrived: the engine is asked to
-   * cancel it (io_uring interrupts an open blocked in the kernel; one waiting for a thread is
-   * withdrawn), and a descriptor that arrives all the same is closed (within this layer, so
-   * release waits for that close too).
+   * An open the dentry cache can answer (a read-only open of a path looked up lately) is done at
+   * once on this thread (`Engine.openCached`), without a round trip through the engine. Others go
+   * to the engine; one whose fiber was interrupted before its completion arrived is cancelled (io_uring
+   * interrupts an open blocked in the kernel; one waiting for a thread is withdrawn), and a
+   * descriptor that arrives all the same is closed (within this layer, so release waits for that
+   * close too).
    */
   const open = (path: string, flags: number, mode: number): Effect.Effect<number, AioError.AioError> =>
     Effect.suspend(() => {
       let pending: number | undefined
-      return AioContext.guardOpen((arrived) =>
-        request("open", path, (engine, id) => {
+      return AioContext.guardOpen((arrived) => {
+        const cached = lease.released ? NOT_SERVED : lease.dispatcher.openCached(path, flags)
+        if (cached >= 0) {
+          adopt(cached, flags)
+          arrived(cached)
+          return Effect.succeed(cached)
+        }
+        if (cached !== NOT_SERVED) {
+          return Effect.fail(AioError.fromErrno(-cached, { method: "open", syscall: "open", pathOrDescriptor: path }))
+        }
+        return request("open", path, (engine, id) => {
           engine.open(id, path, flags, mode)
           pending = id
         }, (fd) => {
           pending = undefined
           if (fd < 0) return true
           if (!arrived(fd)) return false
-          lease.dispatcher.owners.set(fd, lease)
-          if ((flags & O_DIRECT) === 0) buffered.add(fd)
-          else buffered.delete(fd)
+          adopt(fd, flags)
           return true
-        }), {
+        })
+      }, {
         // an error here means the engine is gone: its environment ended, and it closed what it opened
         close: (fd) => {
           if (!lease.closedByRelease.has(fd)) lease.closeQuietly(fd) // a release may have closed it
@@ -120,6 +137,13 @@ const operations = (
           if (pending !== undefined) lease.dispatcher.engine.cancelOpen(pending)
         }
       })
+    })
+
+  /** The size from the inode cache on this thread when it answers, else the engine's `statx`. */
+  const size = (fd: number): Effect.Effect<number, AioError.AioError> =>
+    Effect.suspend(() => {
+      const cached = lease.released ? NOT_SERVED : lease.dispatcher.sizeCached(fd)
+      return cached >= 0 ? Effect.succeed(cached) : request("size", fd, (engine, id) => engine.size(id, fd))
     })
 
   const unit = (effect: Effect.Effect<number, AioError.AioError>) => Effect.asVoid(effect)
@@ -217,7 +241,7 @@ const operations = (
           fd
         )
     ),
-    size: (fd) => request("size", fd, (engine, id) => engine.size(id, fd)),
+    size,
     truncate: (fd, length) => unit(request("truncate", fd, (engine, id) => engine.truncate(id, fd, length)))
   }
 }

@@ -1,5 +1,5 @@
 // The engine each JS environment shares between its layers (a Dispatcher: one engine of a kind,
-// results routed by id, the page-cache read budget), and one layer's hold on it (a Lease: its
+// results routed by id, the budget of calls served from the kernel's caches), and one layer's hold on it (a Lease: its
 // requests in flight, what its release closes).
 import * as AioError from "@effect-aiofile/core/AioError"
 import * as Effect from "effect/Effect"
@@ -13,10 +13,10 @@ const ENTRIES: Record<EngineKind, number> = { io_uring: 256, "linux-aio": 512 }
 type Handler = (result: number) => void
 
 /**
- * How many reads one event-loop turn may try to serve from the page cache on the JS thread, per
- * engine kind (each try is a system call there, served or not).
+ * How many calls one event-loop turn may try to serve from the kernel's caches on the JS thread,
+ * per engine kind (each try is a system call there, served or not).
  */
-const CACHED_READS_PER_TURN = 1024
+const CACHED_CALLS_PER_TURN = 1024
 
 /** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
 const CACHED_READ_MAX = 64 * 1024
@@ -69,28 +69,58 @@ class Dispatcher {
   }
 
   /**
-   * Reads served from the page cache on this thread (`Engine.readCached`) left in this event-loop
-   * turn. Each copies on the JS thread, so a turn gets a bounded number; reads past it wait for
-   * the next turn (`nextTurn`), when the budget is refilled, so the loop keeps turning.
+   * Calls served on this thread from the kernel's caches (`Engine.readCached`, `openCached`,
+   * `sizeCached`) left in this event-loop turn. Each is a system call on the JS thread, so a turn
+   * gets a bounded number; what comes past it waits for the next turn (`nextTurn`) or takes the
+   * asynchronous way, and the loop keeps turning.
    */
-  private cachedReadsLeft = CACHED_READS_PER_TURN
+  private cachedCallsLeft = CACHED_CALLS_PER_TURN
   private refillScheduled = false
   private waiting: Array<() => void> = []
+
+  /** Takes one call from this turn's budget; false when it is spent. */
+  private spend(): boolean {
+    if (this.cachedCallsLeft === 0) return false
+    this.cachedCallsLeft--
+    this.scheduleRefill()
+    return true
+  }
 
   /**
    * `Engine.readCached` within this turn's budget: the bytes read, a negative errno when the page
    * cache did not serve the read (use `Engine.read`), or `NEXT_TURN` when the budget is spent. Each
-   * attempt counts, served or not: each is a system call on the JS thread.
+   * attempt counts, served or not.
    */
   readCached(fd: number, buffer: Uint8Array, position: number): number {
     if (buffer.byteLength > CACHED_READ_MAX) return NOT_SERVED
-    if (this.cachedReadsLeft === 0) return NEXT_TURN
-    this.cachedReadsLeft--
-    this.scheduleRefill()
+    if (!this.spend()) return NEXT_TURN
     try {
       return this.engine.readCached(fd, buffer, position)
     } catch {
       return NOT_SERVED // arguments the engine refuses: `Engine.read` reports them
+    }
+  }
+
+  /**
+   * `Engine.openCached` within this turn's budget: a descriptor, a negative errno the lookup
+   * answered from the dentry cache, or `NOT_SERVED` (use `Engine.open`).
+   */
+  openCached(path: string, flags: number): number {
+    if (!this.spend()) return NOT_SERVED
+    try {
+      return this.engine.openCached(path, flags)
+    } catch {
+      return NOT_SERVED // arguments the engine refuses: `Engine.open` reports them
+    }
+  }
+
+  /** `Engine.sizeCached` within this turn's budget: the size, or a negative errno (use `Engine.size`). */
+  sizeCached(fd: number): number {
+    if (!this.spend()) return NOT_SERVED
+    try {
+      return this.engine.sizeCached(fd)
+    } catch {
+      return NOT_SERVED
     }
   }
 
@@ -105,7 +135,7 @@ class Dispatcher {
     this.refillScheduled = true
     setImmediate(() => {
       this.refillScheduled = false
-      this.cachedReadsLeft = CACHED_READS_PER_TURN
+      this.cachedCallsLeft = CACHED_CALLS_PER_TURN
       const waiting = this.waiting
       this.waiting = []
       let next = 0

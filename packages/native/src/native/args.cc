@@ -98,4 +98,11 @@ uint64_t LengthArg(const Napi::CallbackInfo& info, size_t i, size_t byte_length)
   return static_cast<uint64_t>(IntegerArg(info, i, "length", 0, static_cast<double>(byte_length)));
 }
 
+std::string PathArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsString()) ThrowType(info.Env(), "path must be a string");
+  std::string path = info[i].As<Napi::String>().Utf8Value();
+  if (path.find('\0') != std::string::npos) ThrowType(info.Env(), "path must not contain a NUL byte");
+  return path;
+}
+
 }  // namespace aiofile

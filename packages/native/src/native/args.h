@@ -26,6 +26,9 @@ double IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, do
 // A descriptor: an integer in [0, INT_MAX].
 int FdArg(const Napi::CallbackInfo& info, size_t i);
 
+// A path: a string without a NUL byte (which would cut it short).
+std::string PathArg(const Napi::CallbackInfo& info, size_t i);
+
 // The memory of a TypedArray or DataView argument.
 struct View {
   uint8_t* data;

@@ -16,8 +16,8 @@
 #include <string>
 
 #include "args.h"
-#include "cached_read.h"
 #include "linux_aio.h"
+#include "nonblocking.h"
 #include "uring.h"
 
 namespace aiofile {
@@ -28,6 +28,8 @@ Napi::Function Engine::Define(Napi::Env env) {
                          InstanceMethod<&Engine::Read>("read"),
                          InstanceMethod<&Engine::Write>("write"),
                          InstanceMethod<&Engine::ReadCached>("readCached"),
+                         InstanceMethod<&Engine::OpenCached>("openCached"),
+                         InstanceMethod<&Engine::SizeCached>("sizeCached"),
                          InstanceMethod<&Engine::Fsync>("fsync"),
                          InstanceMethod<&Engine::Fdatasync>("fdatasync"),
                          InstanceMethod<&Engine::Open>("open"),
@@ -56,7 +58,7 @@ Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info),
   // What may throw comes before any resource that would need undoing.
   callback_ = Napi::Persistent(info[2].As<Napi::Function>());
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "AioEngine");
-  cached_reads_ = CachedReadsSupported();
+  nonblocking_ = ProbeNonblocking();
 
   eventfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (eventfd_ < 0) ThrowErrno(env, errno, "eventfd");
@@ -155,9 +157,30 @@ Napi::Value Engine::ReadCached(const Napi::CallbackInfo& info) {
   View view = ViewArg(info, 1);
   uint64_t position = static_cast<uint64_t>(IntegerArg(info, 2, "position", 0, kMaxSafeInteger));
   uint64_t length = LengthArg(info, 3, view.byte_length);
-  if (!cached_reads_) return Napi::Number::New(env, -EOPNOTSUPP);
+  if (!nonblocking_.reads) return Napi::Number::New(env, -EOPNOTSUPP);
   if (destroyed_) return Napi::Number::New(env, -EAGAIN);
   return Napi::Number::New(env, static_cast<double>(aiofile::ReadCached(fd, view.data, length, position)));
+}
+
+// openCached(path, flags) -> a descriptor, or a negative errno: see OpenCached. The descriptor is
+// the engine's as if its `open` had opened it (closed when the environment ends unless closed
+// through the engine).
+Napi::Value Engine::OpenCached(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = PathArg(info, 0);
+  int flags = static_cast<int>(IntegerArg(info, 1, "flags", -2147483648.0, 2147483647.0));
+  if (!nonblocking_.opens || destroyed_) return Napi::Number::New(env, -EAGAIN);
+  int fd = aiofile::OpenCached(path.c_str(), flags);
+  if (fd >= 0) owned_.insert(fd);
+  return Napi::Number::New(env, fd);
+}
+
+// sizeCached(fd) -> the size the inode cache holds, or a negative errno: see SizeCached.
+Napi::Value Engine::SizeCached(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0);
+  if (destroyed_) return Napi::Number::New(env, -EAGAIN);
+  return Napi::Number::New(env, static_cast<double>(aiofile::SizeCached(fd)));
 }
 
 Napi::Value Engine::Simple(const Napi::CallbackInfo& info, OpKind kind) {
@@ -181,9 +204,7 @@ Napi::Value Engine::Truncate(const Napi::CallbackInfo& info) { return Simple(inf
 Napi::Value Engine::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::unique_ptr<Op> op(NewOp(info, OpKind::Open));
-  if (info.Length() < 2 || !info[1].IsString()) ThrowType(env, "path must be a string");
-  op->path = info[1].As<Napi::String>().Utf8Value();
-  if (op->path.find('\0') != std::string::npos) ThrowType(env, "path must not contain a NUL byte");
+  op->path = PathArg(info, 1);
   op->flags = static_cast<int>(IntegerArg(info, 2, "flags", -2147483648.0, 2147483647.0));
   op->mode = static_cast<int>(IntegerArg(info, 3, "mode", 0, 07777));
   Start(op.release());

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "op.h"
+#include "nonblocking.h"
 #include "thread_pool.h"
 
 namespace aiofile {
@@ -48,6 +49,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value ReadCached(const Napi::CallbackInfo& info);
+  Napi::Value OpenCached(const Napi::CallbackInfo& info);
+  Napi::Value SizeCached(const Napi::CallbackInfo& info);
   Napi::Value Fsync(const Napi::CallbackInfo& info);
   Napi::Value Fdatasync(const Napi::CallbackInfo& info);
   Napi::Value Open(const Napi::CallbackInfo& info);
@@ -91,7 +94,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   bool destroyed_ = false;
   bool js_gone_ = false;    // the environment can no longer run JS: results are dropped
   bool referenced_ = false;
-  bool cached_reads_ = false;  // readCached is served (the kernel keeps RWF_NOWAIT's contract)
+  NonblockingSupport nonblocking_;  // what readCached and openCached serve on this kernel
   uint32_t inflight_ = 0;   // requests in the kernel backend
   double pending_ = 0;      // ops accepted and not yet delivered
   std::deque<Op*> backlog_; // waiting for a kernel slot
