@@ -13,9 +13,10 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { dataFile, jsonlFile, warm, writeFile } from "./files.js"
-import { baselineOf, type Config, participants, type WorkloadId, workloads } from "./participants.js"
+import { baselineOf, participants } from "./participants.js"
 import { markdown, rows, svg } from "./report.js"
 import { failedResult, type WorkerResult } from "./result.js"
+import { type Config, type WorkloadId, workloads } from "./workloads.js"
 
 const MiB = 1024 * 1024
 

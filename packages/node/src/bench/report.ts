@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { baselineOf, type WorkloadId, workloads } from "./participants.js"
+import { baselineOf } from "./participants.js"
 import type { WorkerResult } from "./result.js"
+import { type WorkloadId, workloads } from "./workloads.js"
 
 /**
  * A spread of values over the repetitions.

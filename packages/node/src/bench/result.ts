@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { WorkloadId } from "./participants.js"
+import type { WorkloadId } from "./workloads.js"
 
 /**
  * What a worker prints for one workload.

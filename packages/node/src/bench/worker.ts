@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { type Config, participants, type WorkloadId } from "./participants.js"
+import { participants } from "./participants.js"
 import { failedResult, type WorkerResult } from "./result.js"
+import type { Config, WorkloadId } from "./workloads.js"
 
 const percentile = (sorted: Float64Array, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!

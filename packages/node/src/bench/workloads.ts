@@ -1,0 +1,51 @@
+/**
+ * The workloads of `pnpm bench`, what a worker is told, and what a participant is.
+ *
+ * @since 0.1.0
+ */
+import type { Tally } from "./drivers.js"
+
+/**
+ * The workloads, in the order of the report.
+ *
+ * @since 0.1.0
+ */
+export const workloads = [
+  { id: "read-4k-qd64", title: "4 KiB random reads, 64 in flight" },
+  { id: "read-4k-qd1", title: "4 KiB random reads, 1 in flight" },
+  { id: "read-1m-qd8", title: "1 MiB sequential reads, 8 in flight" },
+  { id: "write-4k-qd64", title: "4 KiB random writes, 64 in flight" },
+  { id: "write-fdsync", title: "4 KiB write + fdatasync loop" },
+  { id: "stream", title: "stream the whole data file" },
+  { id: "lines", title: "lines of a JSONL file" }
+] as const
+
+/**
+ * @since 0.1.0
+ */
+export type WorkloadId = typeof workloads[number]["id"]
+
+/**
+ * What a worker process is told.
+ *
+ * @since 0.1.0
+ */
+export interface Config {
+  readonly dataFile: string
+  readonly dataSize: number
+  readonly writeFile: string
+  readonly writeSize: number
+  readonly jsonlFile: string
+  readonly seconds: number
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface Participant {
+  readonly name: string
+  readonly description: string
+  /** Why it cannot run here, if it cannot. */
+  readonly unavailable: () => Promise<string | undefined>
+  readonly workloads: Partial<Record<WorkloadId, (config: Config) => Promise<Tally>>>
+}
