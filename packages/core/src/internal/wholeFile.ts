@@ -1,9 +1,12 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { AioContext, type AioContextService } from "../AioContext.js"
+import * as Exit from "effect/Exit"
+import * as Runtime from "effect/Runtime"
+import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
 import type { AioError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
+import { callbackForm } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
 import { checkPath, fromFd } from "./aioFile.js"
 import { codecFor } from "./encoding.js"
@@ -12,23 +15,98 @@ import { Flags, parseMode } from "./fileMode.js"
 /** The first read of a file whose size says 0 (a /proc file, say) asks for this many bytes. */
 const UNKNOWN_SIZE_READ = 64 * 1024
 
+type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
+
+/**
+ * The callback form of `operation`: the backend's own (see `AioContext.fromCallback`), or else the
+ * Effect run as a fiber of `runtime` (the caller's services, clock and fiber refs), so one loop
+ * below serves every backend and every wrapper.
+ */
+const submitterOf = <Args extends ReadonlyArray<unknown>, A>(
+  operation: (...args: Args) => Effect.Effect<A, AioError>,
+  runtime: () => Runtime.Runtime<never>
+): Submit<Args, A> =>
+  callbackForm(operation) ??
+    ((...args: [...Args, Callback<A>]) => {
+      const done = args[args.length - 1] as Callback<A>
+      const interrupt = Runtime.runCallback(runtime())(operation(...(args.slice(0, -1) as unknown as Args)), {
+        onExit: done
+      })
+      return () => {
+        interrupt()
+        return false // its callback still comes, with the interruption
+      }
+    })
+
 /**
  * Reads the descriptor from offset 0 to its end, whatever its size said: into one buffer of the
- * size plus one byte, so one read both fills it and shows the end (a read that comes back short
- * is at the end of the file); a file that grew meanwhile fills it, and the buffer doubles until a
- * read is short. A read the backend cut short before the end is continued by the next one.
+ * size plus one byte, so a full buffer shows the file grew (it then doubles), and a read of 0 bytes
+ * is the end. The size and every read run as callbacks inside one fiber suspension (a read the page
+ * cache serves completes at once, and the loop goes on without recursing).
  */
 const readToEnd = (context: AioContextService, fd: number): Effect.Effect<Uint8Array, AioError> =>
-  Effect.flatMap(context.size(fd), (size) => {
-    const loop = (buffer: Uint8Array, total: number): Effect.Effect<Uint8Array, AioError> =>
-      Effect.flatMap(context.read(fd, buffer.subarray(total), total), (n) => {
-        if (n === 0) return Effect.succeed(buffer.subarray(0, total))
-        if (total + n < buffer.length) return loop(buffer, total + n)
-        const grown = new Uint8Array(buffer.length * 2)
-        grown.set(buffer)
-        return loop(grown, buffer.length)
+  Effect.withFiberRuntime<Uint8Array, AioError>((fiber) => {
+    let runtime: Runtime.Runtime<never> | undefined
+    const current = () =>
+      runtime ??= Runtime.make({
+        context: fiber.currentContext,
+        fiberRefs: fiber.getFiberRefs(),
+        runtimeFlags: Runtime.defaultRuntimeFlags
       })
-    return loop(new Uint8Array(size > 0 ? size + 1 : UNKNOWN_SIZE_READ), 0)
+    const size = submitterOf(context.size, current)
+    const read = submitterOf(context.read, current)
+    return Effect.async<Uint8Array, AioError>((resume) => {
+      let cancel: Cancel | void = undefined
+      let buffer: Uint8Array = new Uint8Array(0)
+      let total = 0
+      /** A buffer for the file, or false (and the fiber resumed) when none that large can be made. */
+      const allocated = (length: number): boolean => {
+        try {
+          buffer = context.allocate(length)
+          return true
+        } catch {
+          resume(Effect.fail(badArgument("readFile", `cannot allocate a buffer of ${length} bytes`)))
+          return false
+        }
+      }
+      const next = () => {
+        // each read that completes during its call is followed by the next one here, not inside it
+        for (let again = true; again;) {
+          again = false
+          let inCall = true
+          cancel = read(fd, buffer.subarray(total), total, (result) => {
+            if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
+            if (result.value === 0) return resume(Exit.succeed(buffer.subarray(0, total)))
+            total += result.value
+            if (total === buffer.length) {
+              const full = buffer
+              if (!allocated(full.length * 2)) return
+              buffer.set(full)
+            }
+            if (inCall) again = true
+            else guarded(next)
+          })
+          inCall = false
+        }
+      }
+      /** Runs `step`; a callback form that throws is a defect, never an uncaught exception. */
+      const guarded = (step: () => void) => {
+        try {
+          step()
+        } catch (error) {
+          resume(Exit.die(error))
+        }
+      }
+      guarded(() => {
+        cancel = size(fd, (result) => {
+          if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
+          if (allocated(result.value > 0 ? result.value + 1 : UNKNOWN_SIZE_READ)) guarded(next)
+        })
+      })
+      return Effect.sync(() => {
+        cancel?.()
+      })
+    })
   })
 
 /**

@@ -140,11 +140,11 @@ const operations = (
     })
 
   /** The size from the inode cache on this thread when it answers, else the engine's `statx`. */
-  const size = (fd: number): Effect.Effect<number, AioError.AioError> =>
-    Effect.suspend(() => {
-      const cached = lease.released ? NOT_SERVED : lease.dispatcher.sizeCached(fd)
-      return cached >= 0 ? Effect.succeed(cached) : request("size", fd, (engine, id) => engine.size(id, fd))
-    })
+  const size = (fd: number, done: AioContext.Callback<number>) => {
+    const cached = lease.released ? NOT_SERVED : lease.dispatcher.sizeCached(fd)
+    if (cached >= 0) return done(Exit.succeed(cached))
+    return submit(begin("size", fd, (engine, id) => engine.size(id, fd)), done, fd)
+  }
 
   const unit = (effect: Effect.Effect<number, AioError.AioError>) => Effect.asVoid(effect)
 
@@ -241,7 +241,7 @@ const operations = (
           fd
         )
     ),
-    size,
+    size: AioContext.fromCallback(size),
     truncate: (fd, length) => unit(request("truncate", fd, (engine, id) => engine.truncate(id, fd, length)))
   }
 }
