@@ -217,8 +217,12 @@ void Uring::Queue(Op* op) {
       sqe->open_flags = static_cast<uint32_t>(op->flags | O_CLOEXEC);
       break;
     case OpKind::Close:
+      // The last close of a file runs its release (ext4 starts writing back a file that was
+      // truncated and rewritten) in task work, which inline would be the event loop's thread:
+      // io-wq runs it on a worker instead.
       sqe->opcode = IORING_OP_CLOSE;
       sqe->fd = op->fd;
+      sqe->flags |= IOSQE_ASYNC;
       break;
     case OpKind::Size:
       // statx(fd, "", AT_EMPTY_PATH, STATX_SIZE, &stx): the descriptor's own size.
