@@ -114,6 +114,58 @@ export interface AioContextService extends Operations {
   /** Which backend serves the operations: `io_uring`, `linux-aio`, `thread`, `memory`, or a user's name. */
   readonly backend: string
   readonly maxRequests: number
+  /**
+   * The paths of a backend whose files are not the host's (the memory backend): its directories
+   * and what it knows of each entry. Undefined for the backends on the host's file system, whose
+   * descriptors and paths are the operating system's.
+   */
+  readonly namespace?: Namespace | undefined
+}
+
+/**
+ * What a backend whose files live outside the host's file system offers beyond descriptors: the
+ * directory operations of its own namespace of paths, as their system calls behave (errors are
+ * `SystemError`s with the errno that call would give: `ENOENT`, `ENOTDIR`, `EEXIST`, `EISDIR`,
+ * `ENOTEMPTY`, `EINVAL`). `AioFileSystem` (in `@effect-aiofile/node`) serves `FileSystem`'s
+ * directories from it on such a backend, instead of node:fs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Namespace {
+  /** What `path` names (stat(2)). */
+  readonly stat: (path: string) => Effect.Effect<Entry, AioError.AioError>
+  /** What an open descriptor refers to (fstat(2)). */
+  readonly fstat: (fd: number) => Effect.Effect<Entry, AioError.AioError>
+  /** mkdir(2); with `recursive`, the missing parents too and no error when the directory exists. */
+  readonly makeDirectory: (
+    path: string,
+    options: { readonly recursive: boolean }
+  ) => Effect.Effect<void, AioError.AioError>
+  /** The names in a directory, sorted; with `recursive`, every path below it, relative to it. */
+  readonly readDirectory: (
+    path: string,
+    options: { readonly recursive: boolean }
+  ) => Effect.Effect<Array<string>, AioError.AioError>
+  /**
+   * Removes a file (unlink(2): descriptors open on it keep its content), or a directory with
+   * everything below it when `recursive` (a directory without it is `EISDIR`).
+   */
+  readonly remove: (path: string, options: { readonly recursive: boolean }) => Effect.Effect<void, AioError.AioError>
+  /** rename(2): replaces a file, or an empty directory, at `to`. */
+  readonly rename: (from: string, to: string) => Effect.Effect<void, AioError.AioError>
+}
+
+/**
+ * An entry of a `Namespace`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Entry {
+  readonly type: "File" | "Directory"
+  /** Bytes, for a file; 0 for a directory. */
+  readonly size: number
 }
 
 /**
@@ -148,6 +200,8 @@ export interface MakeOptions
   readonly backend: string
   /** Default: a zero-filled `Uint8Array`. */
   readonly allocate?: ((size: number) => Uint8Array) | undefined
+  /** The backend's own paths, when its files are not the host's (see `Namespace`). */
+  readonly namespace?: Namespace | undefined
 }
 
 /**
@@ -328,7 +382,9 @@ export interface MemoryOptions extends Options {
 /**
  * An in-memory file system as a backend, for tests: paths and directories, descriptors, `O_CREAT`,
  * `O_EXCL`, `O_TRUNC` and `O_APPEND`, sparse writes (gaps read as zeros), truncate, sizes, and an
- * optional capacity to play a full disk. Each build of the layer starts a fresh file system.
+ * optional capacity to play a full disk. Each build of the layer starts a fresh file system. Its
+ * directories are the service's `namespace` (make, list, remove, rename); it keeps no times,
+ * permissions, owners or links.
  *
  * @since 0.1.0
  * @category layers

@@ -154,6 +154,7 @@ export const make = (
       backend: options.backend,
       maxRequests,
       allocate: options.allocate ?? ((size) => new Uint8Array(size)),
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
       open: (path, flags, mode) => permit(options.open(path, flags, mode)),
       close: (fd) => permit(options.close(fd)),
       read: (fd, buffer, position) => permit(options.read(fd, buffer, position)),

@@ -5,6 +5,7 @@ import { AioContext, type MemoryOptions } from "../AioContext.js"
 import { isDetached, make } from "./aioContext.js"
 import { badArgument, fromErrno } from "./aioError.js"
 import { Flags } from "./fileMode.js"
+import { makeNamespace, normalize, parentOf } from "./memoryNamespace.js"
 
 /** The largest file the memory backend holds; larger sizes fail with EFBIG, as a file system's limit. */
 const MAX_FILE_SIZE = 2 ** 31 - 1
@@ -32,18 +33,6 @@ interface Descriptor {
   readonly inode: Inode | undefined
   readonly flags: number
 }
-
-const normalize = (path: string): string => {
-  const parts: Array<string> = []
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue
-    if (part === "..") parts.pop()
-    else parts.push(part)
-  }
-  return "/" + parts.join("/")
-}
-
-const parentOf = (path: string): string => path.slice(0, Math.max(1, path.lastIndexOf("/")))
 
 const canRead = (flags: number) => (flags & 3) !== Flags.O_WRONLY
 const canWrite = (flags: number) => (flags & 3) !== Flags.O_RDONLY
@@ -123,6 +112,9 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext
       return make({
         backend: "memory",
         maxRequests: options.maxRequests,
+        // A removed file's bytes stop counting against the capacity at once, as its name goes; a
+        // descriptor still open on it keeps it readable and writable (and what it writes counts).
+        namespace: makeNamespace({ directories, files, descriptors, unlinked: (inode) => used -= inode.size }),
         open: (rawPath, flags) =>
           Effect.suspend(() => {
             const path = normalize(rawPath)
