@@ -55,11 +55,12 @@ const filled = (buffer: Uint8Array, total: number): Uint8Array =>
     : buffer.fill(0, total).subarray(0, total)
 
 /** The error of a write that made no progress. */
-const writeZero = (name: string, offset: number, written: number, length: number) =>
+/** @internal */
+export const writeZero = (name: string, offset: number, written: number, length: number, method = "writeBytes") =>
   new PlatformError.SystemError({
     reason: "WriteZero",
     module: "FileSystem",
-    method: "writeBytes",
+    method,
     pathOrDescriptor: name,
     description: `the write at offset ${offset + written} made no progress (${written} of ${length} bytes written)`
   })

@@ -2,13 +2,14 @@ import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Runtime from "effect/Runtime"
 import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
 import type { AioError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
-import { callbackForm } from "./aioContext.js"
+import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
-import { checkPath, fromFd } from "./aioFile.js"
+import { checkPath, writeZero } from "./aioFile.js"
 import { codecFor } from "./encoding.js"
 import { Flags, parseMode } from "./fileMode.js"
 
@@ -18,95 +19,155 @@ const UNKNOWN_SIZE_READ = 64 * 1024
 type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
 
 /**
- * The callback form of `operation`: the backend's own (see `AioContext.fromCallback`), or else the
- * Effect run as a fiber of `runtime` (the caller's services, clock and fiber refs), so one loop
- * below serves every backend and every wrapper.
+ * The callback forms of a context's operations, for the fiber that runs them: the backend's own
+ * (see `AioContext.fromCallback`), or else the operation's Effect run as a fiber of the caller's
+ * runtime (its services, clock and fiber refs), so the loops below serve every backend and every
+ * wrapper.
  */
-const submitterOf = <Args extends ReadonlyArray<unknown>, A>(
-  operation: (...args: Args) => Effect.Effect<A, AioError>,
-  runtime: () => Runtime.Runtime<never>
-): Submit<Args, A> =>
-  callbackForm(operation) ??
-    ((...args: [...Args, Callback<A>]) => {
-      const done = args[args.length - 1] as Callback<A>
-      const interrupt = Runtime.runCallback(runtime())(operation(...(args.slice(0, -1) as unknown as Args)), {
-        onExit: done
-      })
-      return () => {
-        interrupt()
-        return false // its callback still comes, with the interruption
-      }
+const callbacksOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
+  let runtime: Runtime.Runtime<never> | undefined
+  const current = () =>
+    runtime ??= Runtime.make({
+      context: fiber.currentContext,
+      fiberRefs: fiber.getFiberRefs(),
+      runtimeFlags: Runtime.defaultRuntimeFlags
     })
+  return <Args extends ReadonlyArray<unknown>, A>(
+    operation: (...args: Args) => Effect.Effect<A, AioError>
+  ): Submit<Args, A> =>
+    callbackForm(operation) ??
+      ((...args: [...Args, Callback<A>]) => {
+        const done = args[args.length - 1] as Callback<A>
+        const interrupt = Runtime.runCallback(current())(operation(...(args.slice(0, -1) as unknown as Args)), {
+          onExit: done
+        })
+        return () => {
+          interrupt()
+          return false // its callback still comes, with the interruption
+        }
+      })
+}
 
 /**
- * Reads the descriptor from offset 0 to its end, whatever its size said: into one buffer of the
- * size plus one byte, so a full buffer shows the file grew (it then doubles), and a read of 0 bytes
- * is the end. The size and every read run as callbacks inside one fiber suspension (a read the page
- * cache serves completes at once, and the loop goes on without recursing).
+ * Runs `step` until it stops asking for the next one (`next`, called from its callback): a step
+ * that completes during its call (a read the page cache served) is followed by the next one here,
+ * not inside it, so no loop recurses. A step that throws (a callback form's defect) is `failed`.
  */
-const readToEnd = (context: AioContextService, fd: number): Effect.Effect<Uint8Array, AioError> =>
-  Effect.withFiberRuntime<Uint8Array, AioError>((fiber) => {
-    let runtime: Runtime.Runtime<never> | undefined
-    const current = () =>
-      runtime ??= Runtime.make({
-        context: fiber.currentContext,
-        fiberRefs: fiber.getFiberRefs(),
-        runtimeFlags: Runtime.defaultRuntimeFlags
-      })
-    const size = submitterOf(context.size, current)
-    const read = submitterOf(context.read, current)
-    return Effect.async<Uint8Array, AioError>((resume) => {
+const repeat = (step: (next: () => void) => void, failed: (error: unknown) => void): void => {
+  let inCall = false
+  let again = false
+  const run = () => {
+    do {
+      again = false
+      inCall = true
+      try {
+        step(next)
+      } catch (error) {
+        again = false
+        failed(error)
+      }
+      inCall = false
+    } while (again)
+  }
+  const next = () => {
+    if (inCall) again = true
+    else run()
+  }
+  run()
+}
+
+/**
+ * One fiber suspension for a chain of callbacks: `start` gets the callback forms and the fiber's
+ * `resume`, and returns nothing; interrupting the fiber drops what is queued (`cancel`), and what
+ * is in flight completes into a fiber that no longer listens.
+ */
+const chain = <A>(
+  start: (
+    callbacks: ReturnType<typeof callbacksOf>,
+    resume: (exit: Exit.Exit<A, AioError>) => void,
+    track: (cancel: Cancel | void) => void
+  ) => void
+): Effect.Effect<A, AioError> =>
+  Effect.withFiberRuntime<A, AioError>((fiber) => {
+    const callbacks = callbacksOf(fiber)
+    return Effect.async<A, AioError>((resume) => {
       let cancel: Cancel | void = undefined
-      let buffer: Uint8Array = new Uint8Array(0)
-      let total = 0
-      /** A buffer for the file, or false (and the fiber resumed) when none that large can be made. */
-      const allocated = (length: number): boolean => {
-        try {
-          buffer = context.allocate(length)
-          return true
-        } catch {
-          resume(Effect.fail(badArgument("readFile", `cannot allocate a buffer of ${length} bytes`)))
-          return false
-        }
-      }
-      const next = () => {
-        // each read that completes during its call is followed by the next one here, not inside it
-        for (let again = true; again;) {
-          again = false
-          let inCall = true
-          cancel = read(fd, buffer.subarray(total), total, (result) => {
-            if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
-            if (result.value === 0) return resume(Exit.succeed(buffer.subarray(0, total)))
-            total += result.value
-            if (total === buffer.length) {
-              const full = buffer
-              if (!allocated(full.length * 2)) return
-              buffer.set(full)
-            }
-            if (inCall) again = true
-            else guarded(next)
-          })
-          inCall = false
-        }
-      }
-      /** Runs `step`; a callback form that throws is a defect, never an uncaught exception. */
-      const guarded = (step: () => void) => {
-        try {
-          step()
-        } catch (error) {
-          resume(Exit.die(error))
-        }
-      }
-      guarded(() => {
-        cancel = size(fd, (result) => {
-          if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
-          if (allocated(result.value > 0 ? result.value + 1 : UNKNOWN_SIZE_READ)) guarded(next)
+      try {
+        start(callbacks, resume, (latest) => {
+          cancel = latest
         })
-      })
+      } catch (error) {
+        resume(Exit.die(error))
+      }
       return Effect.sync(() => {
         cancel?.()
       })
     })
+  })
+
+/**
+ * Reads the descriptor from offset 0 to its end, whatever its size said: into one buffer of the
+ * size plus one byte, so a full buffer shows the file grew (it then doubles), and a read of 0 bytes
+ * is the end. The size and every read are callbacks within one fiber suspension.
+ */
+const readToEnd = (context: AioContextService, fd: number): Effect.Effect<Uint8Array, AioError> =>
+  chain<Uint8Array>((callbacks, resume, track) => {
+    const size = callbacks(context.size)
+    const read = callbacks(context.read)
+    let buffer: Uint8Array = new Uint8Array(0)
+    let total = 0
+    /** A buffer for the file, or false (and the fiber resumed) when none that large can be made. */
+    const allocated = (length: number): boolean => {
+      try {
+        buffer = context.allocate(length)
+        return true
+      } catch {
+        resume(Exit.fail(badArgument("readFile", `cannot allocate a buffer of ${length} bytes`)))
+        return false
+      }
+    }
+    const reads = () =>
+      repeat((next) =>
+        track(read(fd, buffer.subarray(total), total, (result) => {
+          if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
+          if (result.value === 0) return resume(Exit.succeed(buffer.subarray(0, total)))
+          total += result.value
+          if (total === buffer.length) {
+            const full = buffer
+            if (!allocated(full.length * 2)) return
+            buffer.set(full)
+          }
+          next()
+        })), (error) => resume(Exit.die(error)))
+    track(size(fd, (result) => {
+      if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
+      if (allocated(result.value > 0 ? result.value + 1 : UNKNOWN_SIZE_READ)) reads()
+    }))
+  })
+
+/**
+ * Writes all of `data` from offset 0 (at the end, for a descriptor opened to append), continuing
+ * short writes; a write of 0 bytes is `WriteZero`, a buffer detached meanwhile a `BadArgument`.
+ * Every write is a callback within one fiber suspension.
+ */
+const writeAll = (
+  context: AioContextService,
+  fd: number,
+  path: string,
+  data: Uint8Array
+): Effect.Effect<void, AioError> =>
+  chain<void>((callbacks, resume, track) => {
+    const write = callbacks(context.write)
+    let written = 0
+    repeat((next) =>
+      track(write(fd, data.subarray(written), written, (result) => {
+        if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
+        if (result.value === 0) return resume(Exit.fail(writeZero(path, 0, written, data.length, "writeFile")))
+        written += result.value
+        if (written >= data.length) return resume(Exit.void)
+        if (isDetached(data)) return resume(Exit.fail(badArgument("writeFile", "buffer is detached")))
+        next()
+      })), (error) => resume(Exit.die(error)))
   })
 
 /**
@@ -190,15 +251,16 @@ export const writeFile = (
       ? Either.right(data)
       : Either.left(badArgument("writeFile", `data must be a string or a Uint8Array, got ${typeof data}`))
     if (Either.isLeft(bytes)) return Effect.fail(bytes.left)
-    // Opened and closed here, written through an AIOFile that does not own the descriptor: a
-    // whole-file write is not synced, as with fs.writeFile (sync an opened file for that).
+    if (isDetached(bytes.right)) return Effect.fail(badArgument("writeFile", "buffer is detached"))
+    // A whole-file write is not synced, as with fs.writeFile (sync an opened file for that).
+    const content = bytes.right
     return Effect.flatMap(AioContext, (context) =>
-      Effect.acquireUseRelease(
-        context.open(path, flags.right, permissions),
-        (fd) =>
-          Effect.flatMap(fromFd(fd, { mode: "wb", name: path }), (file) =>
-            Effect.asVoid(file.writeBytes(bytes.right, 0))),
-        (fd) =>
-          Effect.ignoreLogged(context.close(fd))
+      Effect.mapError(
+        Effect.acquireUseRelease(
+          context.open(path, flags.right, permissions),
+          (fd) => content.length === 0 ? Effect.void : writeAll(context, fd, path, content),
+          (fd) => Effect.ignoreLogged(context.close(fd))
+        ),
+        relabel("writeFile", path)
       ))
   })
