@@ -1,8 +1,9 @@
 /**
  * The benchmark's files: a data file of 4 KiB blocks whose first 8 bytes say which block they are
- * (so a read can be checked), a file for random writes, and a JSONL file for the line reader.
- * The data and JSONL files are made once per size in the temporary directory and reused; the write
- * file is made for each run (see `writeFile`).
+ * (so a read can be checked), a file for random writes, a JSONL file for the line reader, a set of
+ * small files (one stamped block each) for the whole-file reads and a set for the whole-file writes.
+ * The data and JSONL files and the small files are made once in the temporary directory and reused;
+ * the write file and the set of files to write are made for each run (see `writeFile`).
  *
  * @since 0.1.0
  */
@@ -116,12 +117,15 @@ export const writeFile = (size: number): string => {
   })
 }
 
-/** Removes the write files of runs that ended without removing theirs (killed, or from older versions). */
+/**
+ * Removes the write files and sets of runs that ended without removing theirs (killed, or from
+ * older versions).
+ */
 const removeLeftWriteFiles = (): void => {
   for (const name of fs.readdirSync(benchDirectory())) {
-    const match = /^write-\d+MiB(?:-(\d+))?\.bin(?:\.done)?$/.exec(name)
+    const match = /^(?:write-\d+MiB|writes-\d+x4KiB)(?:-(\d+))?(?:\.bin)?(?:\.done)?$/.exec(name)
     if (match === null || (match[1] !== undefined && isRunning(Number(match[1])))) continue
-    fs.rmSync(path.join(benchDirectory(), name), { force: true })
+    fs.rmSync(path.join(benchDirectory(), name), { force: true, recursive: true })
   }
 }
 
@@ -172,4 +176,76 @@ export const warm = (file: string): void => {
   } finally {
     fs.closeSync(fd)
   }
+}
+
+/**
+ * How many small files the whole-file workloads read and write.
+ *
+ * @since 0.1.0
+ */
+export const SMALL_FILES = 10_000
+
+/**
+ * The paths of the `count` files of a set made by `smallFiles` or `writeFiles`, file `i` at index `i`.
+ *
+ * @since 0.1.0
+ */
+export const smallFilePaths = (directory: string, count: number): Array<string> =>
+  Array.from({ length: count }, (_, i) => path.join(directory, `${i}.bin`))
+
+/**
+ * The set of `count` files of 4 KiB whose block is stamped with the file's index (so what a
+ * whole-file read returns can be checked with `verifyWholeFile`), made once. Returns its directory.
+ *
+ * @since 0.1.0
+ */
+export const smallFiles = (count: number): string => {
+  const directory = path.join(benchDirectory(), `files-${count}x4KiB`)
+  const marker = `${directory}.done`
+  if (fs.existsSync(marker) && fs.existsSync(directory)) return directory
+  fs.rmSync(marker, { force: true })
+  fs.mkdirSync(directory, { recursive: true })
+  const buffer = crypto.randomBytes(BLOCK)
+  for (const [i, file] of smallFilePaths(directory, count).entries()) {
+    stampBlock(buffer, 0, i)
+    fs.writeFileSync(file, buffer)
+  }
+  fs.writeFileSync(marker, "")
+  return directory
+}
+
+/**
+ * Whether `bytes`, the whole content of file `index` of the `smallFiles` set, is that file: one
+ * block, stamped with the index.
+ *
+ * @since 0.1.0
+ */
+export const verifyWholeFile = (bytes: Uint8Array, index: number): boolean =>
+  bytes.length === BLOCK && verifyRead(bytes, index * BLOCK)
+
+/**
+ * The set of `count` files the whole-file writes replace, made for this run as the write file is
+ * (its name holds the process id; the caller removes it). Every file exists with 4 KiB in it
+ * before the first write, so each write truncates and rewrites a file, in every repetition.
+ * Returns its directory.
+ *
+ * @since 0.1.0
+ */
+export const writeFiles = (count: number): string => {
+  removeLeftWriteFiles()
+  const directory = path.join(benchDirectory(), `writes-${count}x4KiB-${process.pid}`)
+  fs.mkdirSync(directory, { recursive: true })
+  const buffer = Buffer.alloc(BLOCK, 0x5a)
+  for (const file of smallFilePaths(directory, count)) fs.writeFileSync(file, buffer)
+  return directory
+}
+
+/**
+ * Reads every file of a set once, so the benchmark finds their pages, inodes and directory
+ * entries in the kernel's caches.
+ *
+ * @since 0.1.0
+ */
+export const warmSmallFiles = (directory: string, count: number): void => {
+  for (const file of smallFilePaths(directory, count)) fs.readFileSync(file)
 }

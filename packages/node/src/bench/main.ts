@@ -12,7 +12,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { dataFile, jsonlFile, warm, writeFile } from "./files.js"
+import { dataFile, jsonlFile, SMALL_FILES, smallFiles, warm, warmSmallFiles, writeFile, writeFiles } from "./files.js"
 import { baselineOf, participants } from "./participants.js"
 import { markdown, rows, svg } from "./report.js"
 import { failedResult, type WorkerResult } from "./result.js"
@@ -113,6 +113,10 @@ const main = async () => {
     writeFile: writeFile(Math.min(dataSize, 256 * MiB)),
     writeSize: Math.min(dataSize, 256 * MiB),
     jsonlFile: jsonlFile(quick ? 64 * MiB : dataSize),
+    smallFiles: smallFiles(SMALL_FILES),
+    // 10,000 files made for this run: only when it writes them
+    writeFiles: chosenWorkloads.includes("writefile-4k-qd64") ? writeFiles(SMALL_FILES) : "",
+    smallFileCount: SMALL_FILES,
     seconds
   }
 
@@ -132,6 +136,7 @@ const main = async () => {
       // Read every file again before each repetition: a file left idle for a while may lose its
       // pages (this project's machines run DAMON, which pages out what went unused for a minute).
       for (const file of [config.dataFile, config.writeFile, config.jsonlFile]) warm(file)
+      warmSmallFiles(config.smallFiles, config.smallFileCount)
       const mine: Array<WorkerResult> = []
       // a different order in each repetition, so no participant always runs first
       const order = chosen.map((_, i) => chosen[(i + rep) % chosen.length]!)
@@ -143,6 +148,7 @@ const main = async () => {
     }
   } finally {
     fs.rmSync(config.writeFile, { force: true })
+    if (config.writeFiles !== "") fs.rmSync(config.writeFiles, { force: true, recursive: true })
   }
   status(`done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
 

@@ -13,8 +13,14 @@ import {
   effectThread,
   effectUring
 } from "./participants/effect.js"
+import {
+  linuxAioContextPairs,
+  threadContextPairs,
+  uringContextPairs,
+  uringContextPairsScoped
+} from "./participants/effectWholeFiles.js"
 import { nativeRaw } from "./participants/native.js"
-import { nodeCallback, nodeFileHandle } from "./participants/node.js"
+import { nodeCallback, nodeFileHandle, nodeFreshBuffers } from "./participants/node.js"
 import { platform } from "./participants/platform.js"
 import type { Participant, WorkloadId } from "./workloads.js"
 
@@ -50,8 +56,13 @@ export const participants: ReadonlyArray<Participant> = [
   effectIntoMany,
   nativeRaw,
   effectThread,
+  uringContextPairs,
+  uringContextPairsScoped,
+  linuxAioContextPairs,
+  threadContextPairs,
   nodeFileHandle,
   nodeCallback,
+  nodeFreshBuffers,
   platform,
   cPsync
 ]
@@ -66,4 +77,6 @@ export const baselineOf = (workload: WorkloadId): string =>
     ? platform.name
     : workload === "write-fdsync"
     ? cPsync.name
+    : workload === "open-close-qd64"
+    ? uringContextPairs.name // the target is a fraction of the backend's own open + close pairs
     : nodeFileHandle.name

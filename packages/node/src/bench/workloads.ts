@@ -17,7 +17,10 @@ export const workloads = [
   { id: "write-4k-qd64", title: "4 KiB random writes, 64 in flight" },
   { id: "write-fdsync", title: "4 KiB write + fdatasync loop" },
   { id: "stream", title: "stream the whole data file" },
-  { id: "lines", title: "lines of a JSONL file" }
+  { id: "lines", title: "lines of a JSONL file" },
+  { id: "readfile-4k-qd64", title: "readFile of 10,000 files of 4 KiB, 64 at a time" },
+  { id: "writefile-4k-qd64", title: "writeFile of 10,000 files of 4 KiB, 64 at a time" },
+  { id: "open-close-qd64", title: "open + close of a read-only file, 64 at a time" }
 ] as const
 
 /**
@@ -36,6 +39,12 @@ export interface Config {
   readonly writeFile: string
   readonly writeSize: number
   readonly jsonlFile: string
+  /** The directory of the small files the whole-file reads and the opens take, in turn. */
+  readonly smallFiles: string
+  /** The directory of the files the whole-file writes replace, in turn. */
+  readonly writeFiles: string
+  /** How many files each of those directories holds. */
+  readonly smallFileCount: number
   readonly seconds: number
 }
 

@@ -14,6 +14,7 @@ import * as NodeAioContext from "../../NodeAioContext.js"
 import { driveEffect, startTally } from "../drivers.js"
 import { BLOCK } from "../files.js"
 import type { Config, Participant } from "../workloads.js"
+import { effectWholeFileWorkloads } from "./effectWholeFiles.js"
 import { block, checked, checker, MiB, positions, writePositions } from "./shared.js"
 
 const effectWorkloads = (
@@ -175,14 +176,19 @@ const effectParticipant = (
   description: string,
   layer: () => Layer.Layer<AioContext.AioContext, unknown>,
   unavailable: () => Promise<string | undefined> = async () => undefined
-): Participant => ({ name, description, unavailable, workloads: effectWorkloads(layer) })
+): Participant => ({
+  name,
+  description,
+  unavailable,
+  workloads: { ...effectWorkloads(layer), ...effectWholeFileWorkloads(layer) }
+})
 
 /**
  * @since 0.1.0
  */
 export const effectUring: Participant = effectParticipant(
   "effect-aiofile io_uring",
-  "AIOFile.readBytes/writeBytes on NativeAioContext.layerUring",
+  "AIOFile.readBytes/writeBytes, readFile, writeFile and open + scope close on NativeAioContext.layerUring",
   () => NativeAioContext.layerUring(),
   async () => NativeAioContext.probeUring().reason
 )
@@ -192,7 +198,7 @@ export const effectUring: Participant = effectParticipant(
  */
 export const effectLinuxAio: Participant = effectParticipant(
   "effect-aiofile linux-aio",
-  "AIOFile.readBytes/writeBytes on NativeAioContext.layerLinuxAio",
+  "AIOFile.readBytes/writeBytes, readFile, writeFile and open + scope close on NativeAioContext.layerLinuxAio",
   () => NativeAioContext.layerLinuxAio(),
   async () => NativeAioContext.probeLinuxAio().reason
 )
@@ -233,6 +239,6 @@ export const effectIntoMany: Participant = {
  */
 export const effectThread: Participant = effectParticipant(
   "effect-aiofile thread",
-  "AIOFile.readBytes/writeBytes on NodeAioContext.layerThreadPool",
+  "AIOFile.readBytes/writeBytes, readFile, writeFile and open + scope close on NodeAioContext.layerThreadPool",
   () => NodeAioContext.layerThreadPool()
 )

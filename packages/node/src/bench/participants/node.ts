@@ -8,6 +8,7 @@ import * as readline from "node:readline"
 import { driveCallbacks, drivePromises, startTally } from "../drivers.js"
 import { BLOCK } from "../files.js"
 import type { Config, Participant } from "../workloads.js"
+import { callbackWholeFileWorkloads, promisesWholeFileWorkloads } from "./nodeWholeFiles.js"
 import { block, checked, checker, MiB, positions, writePositions } from "./shared.js"
 
 /**
@@ -16,7 +17,7 @@ import { block, checked, checker, MiB, positions, writePositions } from "./share
 export const nodeFileHandle: Participant = {
   name: "node:fs",
   description:
-    "node:fs/promises FileHandle.read/write/datasync; fs.createReadStream for the stream; readline over fs.createReadStream for lines",
+    "node:fs/promises FileHandle.read/write/datasync (a fresh Buffer.allocUnsafe per read); fs.createReadStream for the stream; readline over fs.createReadStream for lines; fs.promises.readFile, writeFile, and open + FileHandle.close",
   unavailable: async () => undefined,
   workloads: {
     "read-4k-qd64": (config) => fileHandleReads(config, 64, BLOCK, false),
@@ -65,7 +66,8 @@ export const nodeFileHandle: Participant = {
         tally.bytes += line.length + 1
       }
       return finish()
-    }
+    },
+    ...promisesWholeFileWorkloads
   }
 }
 
@@ -113,7 +115,7 @@ const callbackReads = async (config: Config, depth: number, size: number, sequen
  */
 export const nodeCallback: Participant = {
   name: "node:fs callbacks",
-  description: "node:fs callback fs.read/fs.write",
+  description: "node:fs callback fs.read/fs.write, fs.readFile/fs.writeFile, fs.open + fs.close",
   unavailable: async () => undefined,
   workloads: {
     "read-4k-qd64": (config) => callbackReads(config, 64, BLOCK, false),
@@ -131,6 +133,28 @@ export const nodeCallback: Participant = {
       } finally {
         fs.closeSync(fd)
       }
-    }
+    },
+    ...callbackWholeFileWorkloads
+  }
+}
+
+/**
+ * What fresh memory costs: a 1 MiB `Buffer.allocUnsafe` per "read", filled (every page touched, as
+ * a read's copy into it would), and no I/O; 8 at a time, as `read-1m-qd8`.
+ *
+ * @since 0.1.0
+ */
+export const nodeFreshBuffers: Participant = {
+  name: "node Buffer.allocUnsafe + fill, no I/O",
+  description:
+    "a fresh 1 MiB Buffer.allocUnsafe per read, filled, and no read: what the fresh buffer of each 1 MiB read costs",
+  unavailable: async () => undefined,
+  workloads: {
+    "read-1m-qd8": (config) =>
+      drivePromises(8, config.seconds, async (w) => {
+        const buffer = Buffer.allocUnsafe(MiB)
+        buffer.fill(w)
+        return buffer.length
+      })
   }
 }
