@@ -5,7 +5,17 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Latencies } from "../src/bench/drivers.js"
-import { BLOCK, stampBlock, verifyRead } from "../src/bench/files.js"
+import {
+  BLOCK,
+  smallFilePaths,
+  smallFiles,
+  stampBlock,
+  verifyRead,
+  verifyWholeFile,
+  writeFiles
+} from "../src/bench/files.js"
+import { wholeFileWrites } from "../src/bench/participants/shared.js"
+import type { Config } from "../src/bench/workloads.js"
 
 describe("pnpm bench", () => {
   it("keeps every latency it records, past its first capacity, and gives them in order", () => {
@@ -34,6 +44,40 @@ describe("pnpm bench", () => {
     }
   })
 
+  it("accepts a whole-file read only when it is the one block of the file asked for", () => {
+    const directory = smallFiles(16)
+    const paths = smallFilePaths(directory, 16)
+    for (const [i, file] of paths.entries()) expect(verifyWholeFile(fs.readFileSync(file), i), file).toBe(true)
+    const bytes = fs.readFileSync(paths[3]!)
+    expect(verifyWholeFile(bytes, 4)).toBe(false) // another file's bytes
+    expect(verifyWholeFile(bytes.subarray(0, BLOCK - 1), 3)).toBe(false) // short
+    expect(verifyWholeFile(Buffer.concat([bytes, bytes]), 3)).toBe(false) // too long
+  })
+
+  it("tells the files a whole-file write workload wrote from files it did not write", () => {
+    const directory = writeFiles(40)
+    try {
+      const config = { writeFiles: directory, smallFileCount: 40 } as Config
+      const tally = { ops: 0, bytes: 0, seconds: 1, cpu: 0, verified: 0, failed: 0 } as never
+      const writes = wholeFileWrites(config, 2)
+      // 50 writes by two workers, in turn: every file written, the first ten twice
+      for (let k = 0; k < 50; k++) {
+        const w = k % 2
+        const index = writes.take(w)
+        fs.writeFileSync(writes.paths[index]!, writes.buffers[w]!)
+      }
+      expect(writes.verify(tally)).toMatchObject({ verified: 40, failed: 0 })
+      // another run's content in one file (the same index stamp, another run's number), a short one
+      const other = wholeFileWrites(config, 1)
+      other.take(0)
+      fs.writeFileSync(other.paths[0]!, other.buffers[0]!)
+      fs.writeFileSync(writes.paths[20]!, writes.buffers[0]!.subarray(0, 100))
+      expect(writes.verify(tally)).toMatchObject({ verified: 40, failed: 2 })
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true })
+    }
+  })
+
   it("refuses an unknown option or workload with its usage, before any work", () => {
     const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
     for (
@@ -55,6 +99,7 @@ describe("pnpm bench", () => {
     const help = spawnSync(process.execPath, [main, "--help"], { encoding: "utf8", timeout: 30_000 })
     expect(help.status).toBe(0)
     expect(help.stdout).toContain("--workloads read-4k-qd64")
+    for (const id of ["readfile-4k-qd64", "writefile-4k-qd64", "open-close-qd64"]) expect(help.stdout).toContain(id)
   })
 
   it("runs every participant at a tiny scale and writes the table, the JSON and the chart", () => {
@@ -63,11 +108,20 @@ describe("pnpm bench", () => {
     const run = spawnSync(
       process.execPath,
       [main, "--size", "8", "--reps", "1", "--seconds", "0.05", "--out", out],
-      { encoding: "utf8", timeout: 120_000 }
+      { encoding: "utf8", timeout: 170_000 }
     )
     expect(run.status, run.stderr).toBe(0)
     const markdown = fs.readFileSync(path.join(out, "latest.md"), "utf8")
-    for (const heading of ["4 KiB random reads, 64 in flight", "1 MiB sequential reads", "lines of a JSONL file"]) {
+    for (
+      const heading of [
+        "4 KiB random reads, 64 in flight",
+        "1 MiB sequential reads",
+        "lines of a JSONL file",
+        "readFile of 10,000 files of 4 KiB, 64 at a time",
+        "writeFile of 10,000 files of 4 KiB, 64 at a time",
+        "open + close of a read-only file, 64 at a time"
+      ]
+    ) {
       expect(markdown).toContain(heading)
     }
     expect(markdown).toContain("| effect-aiofile thread |")
@@ -84,7 +138,41 @@ describe("pnpm bench", () => {
     )
     expect(reads.ratio.median).toBeGreaterThan(0)
     expect(json.results[0].some((r: { verified: number }) => r.verified > 0)).toBe(true)
+
+    type Result = { participant: string; workload: string; verified: number; failed: number; ops: number }
+    const results: Array<Result> = json.results[0]
+    const participantsOf = (workload: string) =>
+      results.filter((r) => r.workload === workload).map((r) => r.participant)
+    // every whole-file read and write is checked: the bytes readFile returned, the files writeFile left
+    for (const workload of ["readfile-4k-qd64", "writefile-4k-qd64"]) {
+      const mine = results.filter((r) => r.workload === workload)
+      expect(participantsOf(workload)).toEqual(
+        expect.arrayContaining([
+          "effect-aiofile thread",
+          "node:fs",
+          "node:fs callbacks",
+          "@effect/platform NodeFileSystem"
+        ])
+      )
+      for (const r of mine) {
+        expect(r.verified, `${workload} ${r.participant}`).toBeGreaterThan(0)
+        expect(r.failed, `${workload} ${r.participant}`).toBe(0)
+      }
+    }
+    for (const r of results.filter((r) => r.workload === "readfile-4k-qd64")) {
+      expect(r.verified, r.participant).toBe(r.ops) // each file read was checked
+    }
+    const bun = results.find((r) => r.workload === "readfile-4k-qd64" && r.participant.startsWith("Bun "))
+    if (bun === undefined) expect(run.stderr).toMatch(/skipping Bun [\d.]+ fs.promises.readFile: ./)
+    expect(participantsOf("open-close-qd64")).toEqual(
+      expect.arrayContaining(["effect-aiofile thread", "effect-aiofile thread, AioContext.open + close", "node:fs"])
+    )
+    expect(participantsOf("read-1m-qd8")).toContain("node Buffer.allocUnsafe + fill, no I/O")
+    const opens = json.rows.find((row: { workload: string; participant: string }) =>
+      row.workload === "open-close-qd64" && row.participant === "effect-aiofile thread"
+    )
+    expect(opens.baseline).toBe("effect-aiofile io_uring, AioContext.open + close")
     expect(fs.readFileSync(path.join(out, "latest.svg"), "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
     fs.rmSync(out, { recursive: true })
-  })
+  }, 180_000)
 })

@@ -5,6 +5,10 @@
  * `--reps N`, `--seconds S` (per workload), `--size MiB` (data file), `--only TEXT` (participants whose
  * name holds TEXT, plus the baselines), `--workloads a,b` and `--out DIR` (default `bench/results`).
  *
+ * The files live in the temporary directory's `effect-aiofile-bench` (see `files.ts`); so does Bun,
+ * fetched once from the npm registry for the Bun participant (see `participants/bun.ts`), which is
+ * skipped with the reason when it cannot be fetched.
+ *
  * @since 0.1.0
  */
 import { spawn } from "node:child_process"

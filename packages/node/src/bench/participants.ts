@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { bun } from "./participants/bun.js"
 import { cPsync } from "./participants/c.js"
 import {
   effectBytesMany,
@@ -63,6 +64,7 @@ export const participants: ReadonlyArray<Participant> = [
   nodeFileHandle,
   nodeCallback,
   nodeFreshBuffers,
+  bun,
   platform,
   cPsync
 ]
