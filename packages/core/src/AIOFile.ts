@@ -142,6 +142,17 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
 export interface Options {
   /** Text encoding: `utf-8` (default), `utf-16le`, `latin1`, `ascii`. */
   readonly encoding?: string | undefined
+  /**
+   * Whether closing a writable file fdsyncs it first (default `true`, as aiofile). `false` closes
+   * at once, as `fs.promises.open` does: what was written is then as durable as the page cache
+   * makes it, until the kernel writes it back. `fromFd` files never sync on close.
+   */
+  readonly syncOnClose?: boolean | undefined
+  /**
+   * The permission bits of a file the open creates (default `0o666`, less the process's umask, as
+   * `open(2)`): an integer in `[0, 0o7777]`.
+   */
+  readonly permissions?: number | undefined
 }
 
 /**

@@ -8,6 +8,7 @@ import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 
 /**
  * The memory backend with some operations replaced, the way a user wraps the service in a test.
@@ -126,6 +127,47 @@ describe("AIOFile", () => {
       yield* Effect.scoped(AIOFile.open("/tmp/w", "r"))
       expect(log).toEqual(["open 4", "close 4"])
     }).pipe(Effect.provide(wrapped(log)))
+  })
+
+  it.effect("syncOnClose: false closes a writable file without fdatasync; permissions reach the open", () => {
+    const log: Array<string> = []
+    const modes: Array<number> = []
+    return Effect.gen(function*() {
+      yield* Effect.scoped(AIOFile.open("/tmp/w", "w", { syncOnClose: false, permissions: 0o600 }))
+      expect(log).toEqual(["open 3", "close 3"])
+      expect(modes).toEqual([0o600])
+      yield* Effect.scoped(AIOFile.open("/tmp/w", "w"))
+      expect(modes).toEqual([0o600, 0o666])
+      for (const options of [{ permissions: -1 }, { permissions: 0o10000 }, { permissions: 1.5 }, { syncOnClose: 1 }]) {
+        const error = yield* Effect.flip(AIOFile.open("/tmp/w", "w", options as AIOFile.Options).pipe(Effect.scoped))
+        expect(error, JSON.stringify(options)).toMatchObject({ _tag: "BadArgument", method: "open" })
+      }
+      expect(modes).toHaveLength(2) // refused before any open
+    }).pipe(Effect.provide(wrapped(log, (base) => ({
+      open: (path, flags, mode) => Effect.zipRight(Effect.sync(() => modes.push(mode)), base.open(path, flags, mode))
+    }))))
+  })
+
+  it.effect("sink writes each chunk in one operation, strings and bytes; mixed chunks item by item", () => {
+    const log: Array<string> = []
+    return Effect.gen(function*() {
+      const text = yield* AIOFile.open("/tmp/sink.txt", "w")
+      log.length = 0
+      expect(yield* Stream.run(Stream.make("a\n", "bb\n", "ccc\n"), AIOFile.sink(text))).toBe(9)
+      expect(log).toEqual(["write 0 9"])
+      const binary = yield* AIOFile.open("/tmp/sink.bin", "wb")
+      log.length = 0
+      const bytes = Stream.make(new Uint8Array([1, 2]), new Uint8Array([3]), new Uint8Array(0), new Uint8Array([4]))
+      expect(yield* Stream.run(Stream.concat(bytes, Stream.make(new Uint8Array([5]))), AIOFile.sink(binary))).toBe(5)
+      expect(log).toEqual(["write 0 4", "write 4 1"])
+      expect(yield* (yield* AIOFile.open("/tmp/sink.bin", "rb")).read()).toEqual(new Uint8Array([1, 2, 3, 4, 5]))
+      // a string in a binary file's chunk: the write of that item says so, the bytes before it land
+      log.length = 0
+      const mixed = Stream.make(new Uint8Array([9]), "no" as unknown as Uint8Array)
+      const error = yield* Effect.flip(Stream.run(mixed, AIOFile.sink(binary, { offset: 5 })))
+      expect(error).toMatchObject({ _tag: "BadArgument" })
+      expect(log).toEqual(["write 5 1"])
+    }).pipe(Effect.scoped, Effect.provide(wrapped(log)))
   })
 
   it.effect("a fromFd file neither syncs nor closes the descriptor", () => {

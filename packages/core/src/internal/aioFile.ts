@@ -164,7 +164,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     readonly codec: Codec,
     /** False for `fromFd`: close neither syncs nor closes the descriptor. */
     readonly owner: boolean,
-    fd: number | undefined
+    fd: number | undefined,
+    private readonly settings: Settings = defaultSettings
   ) {
     this.state = fd === undefined ? unopened : { _tag: "Open", fd }
     this.submitRead = callbackForm(context.read)
@@ -343,21 +344,24 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
           // interruption); a descriptor it returned reaches the state without crossing an
           // interruptible boundary, which could drop it.
           return Effect.uninterruptible(
-            Effect.flatMap(Effect.exit(this.context.open(this.name, this.mode.flags, 0o666)), (exit) => {
-              const result = Exit.mapError(exit, relabel("open", this.name))
-              this.state = Exit.match(result, {
-                onSuccess: (fd): State => ({ _tag: "Open", fd }),
-                // a failed open stays failed (as aiofile); an interrupted one, or a defect, leaves
-                // the file unopened, and a later open tries again
-                onFailure: (cause) =>
-                  Option.match(Cause.failureOption(cause), {
-                    onNone: () => unopened,
-                    onSome: (error): State => ({ _tag: "Failed", error })
-                  })
-              })
-              opened.done(Exit.void)
-              return Exit.map(result, Option.some)
-            })
+            Effect.flatMap(
+              Effect.exit(this.context.open(this.name, this.mode.flags, this.settings.permissions)),
+              (exit) => {
+                const result = Exit.mapError(exit, relabel("open", this.name))
+                this.state = Exit.match(result, {
+                  onSuccess: (fd): State => ({ _tag: "Open", fd }),
+                  // a failed open stays failed (as aiofile); an interrupted one, or a defect, leaves
+                  // the file unopened, and a later open tries again
+                  onFailure: (cause) =>
+                    Option.match(Cause.failureOption(cause), {
+                      onNone: () => unopened,
+                      onSome: (error): State => ({ _tag: "Failed", error })
+                    })
+                })
+                opened.done(Exit.void)
+                return Exit.map(result, Option.some)
+              }
+            )
           )
         }
       }
@@ -406,7 +410,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   /** fdsync when writable, then close: the descriptor is closed even when the sync fails. */
   private release(fd: number): Effect.Effect<void, AioError> {
-    const sync = this.mode.writable ? this.context.fdatasync(fd) : Effect.void
+    const sync = this.mode.writable && this.settings.syncOnClose ? this.context.fdatasync(fd) : Effect.void
     return Effect.flatMap(Effect.exit(sync), (synced) => Effect.zipRight(this.context.close(fd), synced))
   }
 
@@ -761,16 +765,39 @@ export const checkPath = (path: unknown, method = "open"): PlatformError.BadArgu
     ? badArgument(method, `path must not contain a NUL byte: ${JSON.stringify(path)}`)
     : undefined
 
+/** What a file's options settle beyond its mode and encoding. */
+interface Settings {
+  /** Whether close fdsyncs a writable file first (aiofile does). */
+  readonly syncOnClose: boolean
+  /** The permission bits a created file gets (less the umask). */
+  readonly permissions: number
+}
+
+const defaultSettings: Settings = { syncOnClose: true, permissions: 0o666 }
+
 const resolve = (
   mode: string,
   options: AioFile.Options | undefined
-): Either.Either<{ readonly mode: FileMode; readonly codec: Codec }, PlatformError.BadArgument> =>
+): Either.Either<
+  { readonly mode: FileMode; readonly codec: Codec; readonly settings: Settings },
+  PlatformError.BadArgument
+> =>
   Either.flatMap(parseMode(mode), (fileMode) => {
     const encoding = options?.encoding ?? "utf-8"
     const codec = typeof encoding === "string" ? codecFor(encoding) : undefined
-    return codec === undefined
-      ? Either.left(unknownEncoding("open", encoding))
-      : Either.right({ mode: fileMode, codec })
+    if (codec === undefined) return Either.left(unknownEncoding("open", encoding))
+    const syncOnClose = options?.syncOnClose ?? true
+    if (typeof syncOnClose !== "boolean") {
+      return Either.left(badArgument("open", `syncOnClose must be a boolean, got ${describeValue(syncOnClose)}`))
+    }
+    const permissions = options?.permissions ?? 0o666
+    if (!(Number.isInteger(permissions) && permissions >= 0 && permissions <= 0o7777)) {
+      return Either.left(
+        badArgument("open", `permissions must be an integer in [0, 0o7777], got ${String(permissions)}`)
+      )
+    }
+    const settings = syncOnClose && permissions === 0o666 ? defaultSettings : { syncOnClose, permissions }
+    return Either.right({ mode: fileMode, codec, settings })
   })
 
 /** @internal */
@@ -782,9 +809,9 @@ export const make = <M extends string = "r">(
   Effect.suspend(() => {
     const invalid = checkPath(path)
     if (invalid !== undefined) return Effect.fail(invalid)
-    return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, mode }) =>
+    return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, mode, settings }) =>
       Effect.map(AioContext, (context) =>
-        new AIOFileImpl<DataOf<M>>(context, path, mode, codec, true, undefined)))
+        new AIOFileImpl<DataOf<M>>(context, path, mode, codec, true, undefined, settings)))
   })
 
 /** @internal */

@@ -7,6 +7,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { AioError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
+import { isDetached } from "./aioContext.js"
 import { badArgument } from "./aioError.js"
 import { type Codec, codecFor } from "./encoding.js"
 import { makeLineSplitter } from "./lineSplitter.js"
@@ -131,9 +132,36 @@ export const sink = <A extends string | Uint8Array>(
   }
   return Sink.foldLeftChunksEffect(
     0,
-    (written, chunk: Chunk.Chunk<A>) =>
-      Effect.reduce(chunk, written, (total, data) => Effect.map(file.write(data, offset + total), (n) => total + n))
+    (written, chunk: Chunk.Chunk<A>) => {
+      const joined = gathered(Chunk.toReadonlyArray(chunk))
+      return joined === undefined
+        ? Effect.reduce(chunk, written, (total, data) => Effect.map(file.write(data, offset + total), (n) => total + n))
+        : Effect.map(file.write(joined as A, offset + written), (n) => written + n)
+    }
   )
+}
+
+/**
+ * A chunk's items as one piece of data, so a sink writes it in one operation: strings joined,
+ * bytes copied into one buffer (a chunk of one item is the item). Undefined for an empty chunk or
+ * one that mixes kinds, whose items are written one by one (a wrong kind is then the write's
+ * `BadArgument`).
+ */
+const gathered = (items: ReadonlyArray<string | Uint8Array>): string | Uint8Array | undefined => {
+  if (items.length === 1) return items[0]
+  if (items.length === 0) return undefined
+  if (items.every((item) => typeof item === "string")) return items.join("")
+  const bytes = items.filter((item): item is Uint8Array => item instanceof Uint8Array && !isDetached(item))
+  if (bytes.length !== items.length) return undefined
+  let length = 0
+  for (const item of bytes) length += item.length
+  const joined = new Uint8Array(length)
+  let at = 0
+  for (const item of bytes) {
+    joined.set(item, at)
+    at += item.length
+  }
+  return joined
 }
 
 /** @internal */
