@@ -170,6 +170,39 @@ describe("AIOFile", () => {
     }).pipe(Effect.scoped, Effect.provide(wrapped(log)))
   })
 
+  it.effect("errors name the method the caller called, and an offset past the safe-integer limit says so", () =>
+    Effect.gen(function*() {
+      const text = yield* AIOFile.open("/tmp/named", "w+")
+      expect(yield* Effect.flip(text.write("x", 2 ** 60))).toMatchObject({
+        _tag: "BadArgument",
+        method: "write",
+        description: expect.stringContaining("Number.MAX_SAFE_INTEGER")
+      })
+      expect(yield* Effect.flip(text.read(10, 2 ** 60))).toMatchObject({ method: "read" })
+      expect(yield* Effect.flip(text.readBytes(2 ** 60, 0))).toMatchObject({
+        method: "readBytes",
+        description: expect.stringContaining("Number.MAX_SAFE_INTEGER")
+      })
+      expect(yield* Effect.flip(text.readBytes(10, -1))).toMatchObject({
+        method: "readBytes",
+        description: "offset must be a non-negative integer, got -1"
+      })
+      const readOnly = yield* AIOFile.open("/tmp/named", "r")
+      expect(yield* Effect.flip(readOnly.write("x"))).toMatchObject({ method: "write" })
+      yield* text.write("\u00e9", 0)
+      expect(yield* Effect.flip(text.read(1, 0))).toMatchObject({ reason: "InvalidData", method: "read" })
+    }).pipe(Effect.scoped, Effect.provide(AioContext.layerMemory())))
+
+  it.effect("a write that makes no progress is WriteZero naming the method called", () =>
+    Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/zero", "w")
+      expect(yield* Effect.flip(file.write("abc"))).toMatchObject({ reason: "WriteZero", method: "write" })
+      expect(yield* Effect.flip(file.writeBytes(new Uint8Array(3)))).toMatchObject({
+        reason: "WriteZero",
+        method: "writeBytes"
+      })
+    }).pipe(Effect.scoped, Effect.provide(wrapped([], () => ({ write: () => Effect.succeed(0) })))))
+
   it.effect("a fromFd file neither syncs nor closes the descriptor", () => {
     const log: Array<string> = []
     return Effect.gen(function*() {

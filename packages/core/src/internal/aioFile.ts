@@ -45,7 +45,16 @@ const closedState: State = { _tag: "Closed" }
 const checkPosition = (method: string, argument: string, value: unknown) =>
   Number.isSafeInteger(value) && (value as number) >= 0
     ? undefined
-    : badArgument(method, `${argument} must be a non-negative integer, got ${String(value)}`)
+    : badArgument(method, `${argument} must be ${notSafe(value)}`)
+
+/**
+ * What a non-negative safe integer must be, said against the value given: past the safe-integer
+ * limit, a number is named as that, since it prints rounded.
+ */
+const notSafe = (value: unknown): string =>
+  typeof value === "number" && Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER
+    ? `at most Number.MAX_SAFE_INTEGER (2 ** 53 - 1), got ${value}`
+    : `a non-negative integer, got ${String(value)}`
 
 /** A buffer filled up to `total` bytes: itself when full, else its zeroed-past-`total` prefix. */
 const filled = (buffer: Uint8Array, total: number): Uint8Array =>
@@ -123,6 +132,7 @@ const fillWith = (
  * first write's `Cancel`.
  */
 const writeWith = (
+  method: string,
   write: Transfer,
   name: string,
   fd: number,
@@ -137,7 +147,7 @@ const writeWith = (
       write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
         if (Exit.isFailure(result)) return done(result)
         const total = from + result.value
-        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, length)))
+        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, length, method)))
         else if (total >= length) done(Exit.succeed(length))
         else if (isDetached(data)) done(Exit.succeed(total)) // the rest cannot be written
         else step(total)
@@ -421,26 +431,42 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   read(size = -1, offset = 0): Effect.Effect<A, AioError> {
-    const bytes = this.readBytes(size, offset)
+    const bytes = this.readBytesAs("read", size, offset)
     if (this.mode.binary) return bytes as Effect.Effect<A, AioError>
-    return Effect.flatMap(bytes, (data) => this.decodeBytes(data)) as Effect.Effect<A, AioError>
+    return Effect.flatMap(
+      bytes,
+      (data) => Either.mapLeft(this.codec.decode(data), (why) => invalidData("read", this.name, why))
+    ) as Effect.Effect<
+      A,
+      AioError
+    >
   }
 
   readBytes(size = -1, offset = 0): Effect.Effect<Uint8Array, AioError> {
+    return this.readBytesAs("readBytes", size, offset)
+  }
+
+  /** `readBytes`, its errors naming `method` (what the caller called). */
+  private readBytesAs(method: string, size: number, offset: number): Effect.Effect<Uint8Array, AioError> {
     const invalid = (Number.isSafeInteger(size) && size >= -1
       ? undefined
-      : badArgument("readBytes", `size must be an integer >= -1, got ${String(size)}`)) ??
-      checkPosition("readBytes", "offset", offset) ??
-      (this.mode.readable ? undefined : this.notReadable("readBytes"))
+      : badArgument(
+        method,
+        size > Number.MAX_SAFE_INTEGER
+          ? `size must be ${notSafe(size)}`
+          : `size must be an integer >= -1, got ${String(size)}`
+      )) ??
+      checkPosition(method, "offset", offset) ??
+      (this.mode.readable ? undefined : this.notReadable(method))
     if (invalid !== undefined) return Effect.fail(invalid)
     const read = this.submitRead
     if (read !== undefined && size !== -1 && size < CLAMP_READ_SIZE) {
-      return this.submitted("readBytes", (fd, done) => {
-        const buffer = this.allocate("readBytes", size)
+      return this.submitted(method, (fd, done) => {
+        const buffer = this.allocate(method, size)
         if (!(buffer instanceof Uint8Array)) return done(Exit.fail(buffer))
         if (size === 0) return done(Exit.succeed(buffer))
         return fillWith(
-          "readBytes",
+          method,
           read,
           fd,
           buffer,
@@ -449,13 +475,14 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         )
       })
     }
-    return this.withFd("readBytes", (fd) =>
+    return this.withFd(method, (fd) =>
       size === -1 || size >= CLAMP_READ_SIZE
         ? Effect.flatMap(
           this.context.size(fd),
-          (fileSize) => this.readAt(fd, Math.max(0, Math.min(size === -1 ? Infinity : size, fileSize - offset)), offset)
+          (fileSize) =>
+            this.readAt(method, fd, Math.max(0, Math.min(size === -1 ? Infinity : size, fileSize - offset)), offset)
         )
-        : this.readAt(fd, size, offset))
+        : this.readAt(method, fd, size, offset))
   }
 
   readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
@@ -581,11 +608,11 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   /** Reads until `length` bytes or the end of the file; returns what it got. */
-  private readAt(fd: number, length: number, offset: number): Effect.Effect<Uint8Array, AioError> {
+  private readAt(method: string, fd: number, length: number, offset: number): Effect.Effect<Uint8Array, AioError> {
     if (length === 0) return Effect.succeed(new Uint8Array(0))
-    const buffer = this.allocate("readBytes", length)
+    const buffer = this.allocate(method, length)
     if (!(buffer instanceof Uint8Array)) return Effect.fail(buffer)
-    return Effect.map(this.fill("readBytes", fd, buffer, offset), (total) => filled(buffer, total))
+    return Effect.map(this.fill(method, fd, buffer, offset), (total) => filled(buffer, total))
   }
 
   /** A buffer from the backend's allocator, or the error when it cannot give one that large. */
@@ -600,29 +627,37 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   write(data: A, offset = 0): Effect.Effect<number, AioError> {
     if (this.mode.binary) {
       return data instanceof Uint8Array
-        ? this.writeBytes(data, offset)
+        ? this.writeBytesAs("write", data, offset)
         : Effect.fail(badArgument("write", `data must be a Uint8Array in binary mode, got ${typeof data}`))
     }
     if (typeof data !== "string") {
       return Effect.fail(badArgument("write", `data must be a string in text mode, got ${describeValue(data)}`))
     }
-    return Effect.flatMap(this.encodeBytes(data), (bytes) => this.writeBytes(bytes, offset))
+    return Effect.flatMap(
+      Either.mapLeft(this.codec.encode(data), (why) => badArgument("write", why)),
+      (bytes) => this.writeBytesAs("write", bytes, offset)
+    )
   }
 
   writeBytes(data: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
-    const invalid = this.checkTransfer("writeBytes", data, offset)
+    return this.writeBytesAs("writeBytes", data, offset)
+  }
+
+  /** `writeBytes`, its errors naming `method` (what the caller called). */
+  private writeBytesAs(method: string, data: Uint8Array, offset: number): Effect.Effect<number, AioError> {
+    const invalid = this.checkTransfer("writeBytes", data, offset, method)
     if (invalid !== undefined) return Effect.fail(invalid)
     const write = this.submitWrite
     if (write !== undefined) {
       return this.submitted(
-        "writeBytes",
+        method,
         (fd, done) =>
-          data.length === 0 ? done(empty("writeBytes", data)) : writeWith(write, this.name, fd, data, offset, done)
+          data.length === 0 ? done(empty(method, data)) : writeWith(method, write, this.name, fd, data, offset, done)
       )
     }
     return this.withFd(
-      "writeBytes",
-      (fd) => data.length === 0 ? empty("writeBytes", data) : this.writeFrom(fd, data, offset, 0, data.length)
+      method,
+      (fd) => data.length === 0 ? empty(method, data) : this.writeFrom(method, fd, data, offset, 0, data.length)
     )
   }
 
@@ -651,9 +686,12 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
               counts.flatMap((n, i) => n < lengths[writes[i]!.at]! ? [i] : []),
               (i) => {
                 const { at, data, offset } = writes[i]!
-                return Effect.map(this.writeFrom(fd, data, offset, counts[i]!, lengths[at]!), (total) => {
-                  lengths[at] = total
-                })
+                return Effect.map(
+                  this.writeFrom("writeBytesMany", fd, data, offset, counts[i]!, lengths[at]!),
+                  (total) => {
+                    lengths[at] = total
+                  }
+                )
               },
               { discard: true }
             ),
@@ -670,6 +708,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
    * result is the bytes written.
    */
   private writeFrom(
+    method: string,
     fd: number,
     data: Uint8Array,
     offset: number,
@@ -677,12 +716,12 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     length: number
   ): Effect.Effect<number, AioError> {
     if (written >= length) return Effect.succeed(length)
-    if (isDetached(data)) return written > 0 ? Effect.succeed(written) : Effect.fail(detachedBuffer("writeBytes"))
+    if (isDetached(data)) return written > 0 ? Effect.succeed(written) : Effect.fail(detachedBuffer(method))
     return Effect.flatMap(
       this.context.write(fd, written === 0 ? data : data.subarray(written), offset + written),
       (n) => {
-        if (n === 0) return Effect.fail(writeZero(this.name, offset, written, length))
-        return this.writeFrom(fd, data, offset, written + n, length)
+        if (n === 0) return Effect.fail(writeZero(this.name, offset, written, length, method))
+        return this.writeFrom(method, fd, data, offset, written + n, length)
       }
     )
   }
@@ -721,19 +760,20 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   /** The arguments of a transfer between a buffer and the file, and the mode's direction. */
   private checkTransfer(
-    method: "readInto" | "writeBytes",
+    kind: "readInto" | "writeBytes",
     buffer: unknown,
-    offset: unknown
+    offset: unknown,
+    method: string = kind
   ): PlatformError.BadArgument | undefined {
     if (!(buffer instanceof Uint8Array)) {
       return badArgument(
         method,
-        `${method === "readInto" ? "buffer" : "data"} must be a Uint8Array, got ${describeValue(buffer)}`
+        `${kind === "readInto" ? "buffer" : "data"} must be a Uint8Array, got ${describeValue(buffer)}`
       )
     }
     if (isDetached(buffer)) return detachedBuffer(method)
     return checkPosition(method, "offset", offset) ??
-      (method === "readInto"
+      (kind === "readInto"
         ? this.mode.readable ? undefined : this.notReadable(method)
         : this.mode.writable
         ? undefined
