@@ -20,6 +20,7 @@ import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import { dual } from "effect/Function"
+import type { Inspectable } from "effect/Inspectable"
 import type * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
@@ -52,7 +53,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  * @category models
  */
-export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> extends Pipeable {
+export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   /** The path it was made with (or the name given to `fromFd`). */
   readonly name: string

@@ -16,6 +16,7 @@
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
+import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
@@ -39,7 +40,7 @@ export type Whence = "start" | "current" | "end"
  * @since 0.1.0
  * @category models
  */
-export interface FileWrapper<A extends string | Uint8Array = string | Uint8Array> extends Pipeable {
+export interface FileWrapper<A extends string | Uint8Array = string | Uint8Array> extends Pipeable, Inspectable {
   /** The open file underneath (shared by clones). */
   readonly file: AIOFile.AIOFile<A>
   readonly name: string

@@ -1,4 +1,4 @@
-import { AioContext, AioError, AIOFile } from "@effect-aiofile/core"
+import { AioContext, AioError, AIOFile, FileWrapper } from "@effect-aiofile/core"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { inspect } from "node:util"
 
 /**
  * The memory backend with some operations replaced, the way a user wraps the service in a test.
@@ -202,6 +203,27 @@ describe("AIOFile", () => {
         method: "writeBytes"
       })
     }).pipe(Effect.scoped, Effect.provide(wrapped([], () => ({ write: () => Effect.succeed(0) })))))
+
+  it.effect("a file and its wrapper print as a short description: path, mode, backend, state", () =>
+    Effect.gen(function*() {
+      const file = yield* AIOFile.make("/tmp/printed", "w+")
+      const described = () => inspect(file, { depth: 4 })
+      expect(described()).toContain("not opened")
+      yield* file.open
+      for (const text of [described(), JSON.stringify(file), String(file)]) {
+        expect(text).toContain("/tmp/printed")
+        expect(text).toContain("w+")
+        expect(text).toContain("memory")
+        expect(text).toContain("open")
+        expect(text).not.toContain("context")
+        expect(text.length).toBeLessThan(200)
+      }
+      const wrapper = yield* FileWrapper.fromAIOFile(file)
+      expect(inspect(wrapper)).toContain("position")
+      expect(inspect(wrapper)).not.toContain("shared")
+      yield* file.close
+      expect(described()).toContain("closed")
+    }).pipe(Effect.scoped, Effect.provide(AioContext.layerMemory())))
 
   it.effect("a fromFd file neither syncs nor closes the descriptor", () => {
     const log: Array<string> = []

@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
@@ -193,12 +194,41 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     return pipeArguments(this, arguments)
   }
 
+  /** The state in aiofile's terms: open, not opened (yet, or again after an interrupted open), closed. */
+  private get stateName(): string {
+    switch (this.state._tag) {
+      case "Unopened":
+      case "Opening":
+        return "not opened"
+      case "Failed":
+        return "failed to open"
+      case "Open":
+        return "open"
+      case "Closing":
+      case "Closed":
+        return "closed"
+    }
+  }
+
   toString(): string {
-    return `AIOFile(${JSON.stringify(this.name)}, ${JSON.stringify(this.mode.mode)}, ${this.context.backend})`
+    return `AIOFile(${JSON.stringify(this.name)}, ${
+      JSON.stringify(this.mode.mode)
+    }, ${this.context.backend}, ${this.stateName})`
   }
 
   toJSON(): unknown {
-    return { _id: "AIOFile", name: this.name, mode: this.mode.mode, backend: this.context.backend }
+    return {
+      _id: "AIOFile",
+      name: this.name,
+      mode: this.mode.mode,
+      encoding: this.codec.name,
+      backend: this.context.backend,
+      state: this.stateName
+    }
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
   }
 
   private notOpen(method: string): InvalidStateError {

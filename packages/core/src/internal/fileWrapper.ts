@@ -1,6 +1,7 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -58,6 +59,20 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
   pipe() {
     // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments)
+  }
+
+  toString(): string {
+    return `FileWrapper(${JSON.stringify(this.name)}, ${JSON.stringify(this.mode.mode)}, position ${this.position}${
+      this.closed ? ", closed" : ""
+    })`
+  }
+
+  toJSON(): unknown {
+    return { _id: "FileWrapper", file: this.file.toJSON(), position: this.position, closed: this.closed }
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
   }
 
   get file(): AIOFile.AIOFile<A> {
