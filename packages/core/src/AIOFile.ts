@@ -79,6 +79,12 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   /** The descriptor; `InvalidStateError` when the file is not open. */
   readonly fileno: Effect.Effect<number, InvalidStateError>
   /**
+   * The file's state in aiofile's terms: its descriptor when open, `AIO_FILE_NOT_OPENED` (-1)
+   * before an open (or after one that failed or was interrupted), `AIO_FILE_CLOSED` (-2) once
+   * closing has begun.
+   */
+  readonly state: Effect.Effect<number>
+  /**
    * Reads `size` bytes at `offset` (`size = -1`: up to the end of the file), decoded in text mode.
    * Short at the end of the file, empty past it.
    */
@@ -155,6 +161,23 @@ export interface Options {
    */
   readonly permissions?: number | undefined
 }
+
+/**
+ * The `state` of a file that is not open: before its open, or after one that failed (aiofile's
+ * `AIO_FILE_NOT_OPENED`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const AIO_FILE_NOT_OPENED: -1 = -1
+
+/**
+ * The `state` of a file once its close has begun (aiofile's `AIO_FILE_CLOSED`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const AIO_FILE_CLOSED: -2 = -2
 
 /**
  * @since 0.1.0

@@ -225,6 +225,19 @@ describe("AIOFile", () => {
       expect(described()).toContain("closed")
     }).pipe(Effect.scoped, Effect.provide(AioContext.layerMemory())))
 
+  it.effect("state is aiofile's: AIO_FILE_NOT_OPENED, then the descriptor, then AIO_FILE_CLOSED", () =>
+    Effect.gen(function*() {
+      const file = yield* AIOFile.make("/tmp/state", "w")
+      expect(yield* file.state).toBe(AIOFile.AIO_FILE_NOT_OPENED)
+      const fd = Option.getOrThrow(yield* file.open)
+      expect(yield* file.state).toBe(fd)
+      yield* file.close
+      expect(yield* file.state).toBe(AIOFile.AIO_FILE_CLOSED)
+      const missing = yield* AIOFile.make("/no/such/dir/file", "r")
+      yield* Effect.flip(missing.open)
+      expect(yield* missing.state).toBe(-1)
+    }).pipe(Effect.provide(AioContext.layerMemory())))
+
   it.effect("a fromFd file neither syncs nor closes the descriptor", () => {
     const log: Array<string> = []
     return Effect.gen(function*() {

@@ -158,7 +158,7 @@ const writeWith = (
 
 class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readonly [TypeId]: AioFile.TypeId = TypeId
-  private state: State
+  private phase: State
   /** Operations on the descriptor that have started and not ended; close waits for them. */
   private inFlight = 0
   private drained: Signal<void> | undefined
@@ -178,7 +178,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     fd: number | undefined,
     private readonly settings: Settings = defaultSettings
   ) {
-    this.state = fd === undefined ? unopened : { _tag: "Open", fd }
+    this.phase = fd === undefined ? unopened : { _tag: "Open", fd }
     this.submitRead = callbackForm(context.read)
     this.submitWrite = callbackForm(context.write)
     this.submitFsync = callbackForm(context.fsync)
@@ -196,7 +196,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   /** The state in aiofile's terms: open, not opened (yet, or again after an interrupted open), closed. */
   private get stateName(): string {
-    switch (this.state._tag) {
+    switch (this.phase._tag) {
       case "Unopened":
       case "Opening":
         return "not opened"
@@ -232,7 +232,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   private notOpen(method: string): InvalidStateError {
-    const state = this.state._tag
+    const state = this.phase._tag
     return new InvalidStateError({
       method,
       pathOrDescriptor: this.name,
@@ -246,7 +246,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     operation: (fd: number) => Effect.Effect<B, AioError>
   ): Effect.Effect<B, AioError> {
     return Effect.suspend((): Effect.Effect<B, AioError> => {
-      const state = this.state
+      const state = this.phase
       if (state._tag !== "Open") return Effect.fail(this.notOpen(method))
       this.inFlight++
       // one mask and one match per operation (ensuring + mapError cost about twice as much)
@@ -280,7 +280,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     submit: (fd: number, done: Callback<B>) => Cancel | void
   ): Effect.Effect<B, AioError> {
     return Effect.suspend(() => {
-      const state = this.state
+      const state = this.phase
       if (state._tag !== "Open") return Effect.fail(this.notOpen(method))
       this.inFlight++
       let outcome: Exit.Exit<B, AioError> | undefined
@@ -317,7 +317,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     submit: (fd: number, done: Callback<B>) => Cancel | void
   ): Effect.Effect<B, AioError> {
     return Effect.async<B, AioError>((resume) => {
-      const state = this.state
+      const state = this.phase
       if (state._tag !== "Open") return resume(Effect.fail(this.notOpen(method)))
       this.inFlight++
       let over = false
@@ -358,12 +358,12 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   get closed(): Effect.Effect<boolean> {
-    return Effect.sync(() => this.state._tag !== "Open")
+    return Effect.sync(() => this.phase._tag !== "Open")
   }
 
   get open(): Effect.Effect<Option.Option<number>, AioError> {
     return Effect.suspend((): Effect.Effect<Option.Option<number>, AioError> => {
-      const state = this.state
+      const state = this.phase
       switch (state._tag) {
         case "Open":
           return Effect.succeed(Option.none())
@@ -378,7 +378,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
           return Effect.zipRight(state.opened.await, this.open)
         case "Unopened": {
           const opened = new Signal<void>()
-          this.state = { _tag: "Opening", opened }
+          this.phase = { _tag: "Opening", opened }
           // The backend's open says where it can be interrupted (the layers of this project wait
           // interruptibly, see AioContext.guardOpen, and close a descriptor that arrives after the
           // interruption); a descriptor it returned reaches the state without crossing an
@@ -388,7 +388,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
               Effect.exit(this.context.open(this.name, this.mode.flags, this.settings.permissions)),
               (exit) => {
                 const result = Exit.mapError(exit, relabel("open", this.name))
-                this.state = Exit.match(result, {
+                this.phase = Exit.match(result, {
                   onSuccess: (fd): State => ({ _tag: "Open", fd }),
                   // a failed open stays failed (as aiofile); an interrupted one, or a defect, leaves
                   // the file unopened, and a later open tries again
@@ -410,7 +410,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   get close(): Effect.Effect<void, AioError> {
     return Effect.suspend((): Effect.Effect<void, AioError> => {
-      const state = this.state
+      const state = this.phase
       switch (state._tag) {
         case "Unopened":
         case "Failed":
@@ -422,13 +422,13 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
           return Effect.zipRight(state.opened.await, this.close)
         case "Open": {
           const done = new Signal<void, AioError>()
-          this.state = { _tag: "Closing", done }
+          this.phase = { _tag: "Closing", done }
           return this.drain.pipe(
             Effect.zipRight(this.owner ? this.release(state.fd) : Effect.void),
             Effect.mapError(relabel("close", this.name)),
             Effect.exit,
             Effect.flatMap((exit) => {
-              this.state = closedState
+              this.phase = closedState
               done.done(exit)
               return exit
             }),
@@ -454,9 +454,16 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     return Effect.flatMap(Effect.exit(sync), (synced) => Effect.zipRight(this.context.close(fd), synced))
   }
 
+  get state(): Effect.Effect<number> {
+    return Effect.sync(() => {
+      const state = this.phase
+      return state._tag === "Open" ? state.fd : state._tag === "Closing" || state._tag === "Closed" ? -2 : -1
+    })
+  }
+
   get fileno(): Effect.Effect<number, InvalidStateError> {
     return Effect.suspend(() =>
-      this.state._tag === "Open" ? Effect.succeed(this.state.fd) : Effect.fail(this.notOpen("fileno"))
+      this.phase._tag === "Open" ? Effect.succeed(this.phase.fd) : Effect.fail(this.notOpen("fileno"))
     )
   }
 
