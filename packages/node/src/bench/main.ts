@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: every participant side by side, in one run, on page-cached files.
  *
- * Options: `--quick` (256 MiB data file, 3 repetitions of 0.2 s per workload: under a minute),
+ * Options: `--quick` (256 MiB data file, 3 repetitions of 0.2 s per workload: under two minutes),
  * `--reps N`, `--seconds S` (per workload), `--size MiB` (data file), `--only TEXT` (participants whose
  * name holds TEXT, plus the baselines), `--workloads a,b` and `--out DIR` (default `bench/results`).
  *

@@ -29,7 +29,8 @@ export interface Row {
   readonly participant: string
   readonly runs: number
   readonly opsPerSecond: Spread
-  readonly megabytesPerSecond: Spread
+  /** Null where the operations move no bytes (opens and closes). */
+  readonly megabytesPerSecond: Spread | null
   readonly latencyMean: Spread | null
   readonly latencyP50: Spread | null
   readonly latencyP99: Spread | null
@@ -100,7 +101,7 @@ export const rows = (results: ReadonlyArray<ReadonlyArray<WorkerResult>>): Array
         participant,
         runs: ok.length,
         opsPerSecond: spread(ok.map(opsPerSecond)),
-        megabytesPerSecond: spread(ok.map((r) => r.bytes / r.seconds / 1e6)),
+        megabytesPerSecond: ok.every((r) => r.bytes === 0) ? null : spread(ok.map((r) => r.bytes / r.seconds / 1e6)),
         latencyMean: latency((l) => l.mean),
         latencyP50: latency((l) => l.p50),
         latencyP99: latency((l) => l.p99),
