@@ -168,6 +168,14 @@ describe("pnpm bench", () => {
       expect.arrayContaining(["effect-aiofile thread", "effect-aiofile thread, AioContext.open + close", "node:fs"])
     )
     expect(participantsOf("read-1m-qd8")).toContain("node Buffer.allocUnsafe + fill, no I/O")
+    // where io_uring runs, the FileSystem on it runs the NodeFileSystem participant's code beside it
+    if (participantsOf("read-4k-qd64").includes("effect-aiofile io_uring")) {
+      for (const workload of ["read-4k-qd64", "stream", "readfile-4k-qd64", "writefile-4k-qd64", "open-close-qd64"]) {
+        expect(participantsOf(workload), workload).toEqual(
+          expect.arrayContaining(["@effect/platform NodeFileSystem", "effect-aiofile AioFileSystem io_uring"])
+        )
+      }
+    }
     const opens = json.rows.find((row: { workload: string; participant: string }) =>
       row.workload === "open-close-qd64" && row.participant === "effect-aiofile thread"
     )

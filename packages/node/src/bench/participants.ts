@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { aioFileSystemUring } from "./participants/aioFileSystem.js"
 import { bun } from "./participants/bun.js"
 import { cPsync } from "./participants/c.js"
 import {
@@ -66,6 +67,7 @@ export const participants: ReadonlyArray<Participant> = [
   nodeFreshBuffers,
   bun,
   platform,
+  aioFileSystemUring,
   cPsync
 ]
 
