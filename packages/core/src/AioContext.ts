@@ -265,6 +265,8 @@ export interface InFlightLimit {
    * descriptor number is never closed, and reused, under an operation the kernel still has to start.
    */
   readonly whenIdle: (fd: number) => Effect.Effect<void>
+  /** `whenIdle` in callback form: calls `wake` once nothing runs on `fd` (at once when nothing does). */
+  readonly onIdle: (fd: number, wake: () => void) => void
 }
 
 /**
@@ -301,6 +303,22 @@ export type Cancel = () => boolean
 export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
   submit: (...args: [...Args, Callback<A>]) => Cancel | void
 ) => (...args: Args) => Effect.Effect<A, AioError.AioError> = internal.fromCallback
+
+/**
+ * `fromCallback` for `open`: `submit` opens and calls its last argument with the descriptor or the
+ * error, and may return a `Cancel`; once cancelled, a descriptor it still delivers belongs to the
+ * caller, who must close it. The Effect it returns is `guardOpen`'s: only the wait is
+ * interruptible, and a descriptor that arrives after the interruption is given to `close`. Callers
+ * of the callback form (`AIOFile.readFile` runs a whole file's open, reads and close as callbacks)
+ * close what arrives after they cancelled.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromOpenCallback: (
+  submit: (path: string, flags: number, mode: number, done: Callback<number>) => Cancel | void,
+  close: (fd: number) => void
+) => (path: string, flags: number, mode: number) => Effect.Effect<number, AioError.AioError> = internal.fromOpenCallback
 
 /**
  * Makes an open that never leaks its descriptor when its fiber is interrupted, for a backend whose

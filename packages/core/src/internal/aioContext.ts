@@ -81,6 +81,24 @@ type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callba
 const callbackForms = new WeakMap<object, Submit<ReadonlyArray<unknown>, unknown>>()
 
 /** @internal */
+export const fromOpenCallback = (
+  submit: Submit<[path: string, flags: number, mode: number], number>,
+  close: (fd: number) => void
+): (path: string, flags: number, mode: number) => Effect.Effect<number, AioError> => {
+  const operation = (path: string, flags: number, mode: number) =>
+    guardOpen((arrived) =>
+      Effect.async<number, AioError>((resume) => {
+        const cancel = submit(path, flags, mode, (result) => {
+          // a descriptor that comes after the interruption was closed by `arrived`
+          if (Exit.isFailure(result) || arrived(result.value)) resume(result)
+        })
+        if (typeof cancel === "function") return Effect.sync(cancel)
+      }), { close })
+  callbackForms.set(operation, submit as Submit<ReadonlyArray<unknown>, unknown>)
+  return operation
+}
+
+/** @internal */
 export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
   submit: Submit<Args, A>
 ): (...args: Args) => Effect.Effect<A, AioError> => {
@@ -221,6 +239,13 @@ export const makeInFlightLimit = (
       }
       busy[fd]!++
     }
+    /** Calls `wake` once no operation is running on `fd`: at once when none is. */
+    const onIdle = (fd: number, wake: () => void): void => {
+      if (!(fd < busy.length && busy[fd]! > 0)) return wake()
+      const waiting = idle.get(fd) ?? []
+      waiting.push(wake)
+      idle.set(fd, waiting)
+    }
     const ended = (fd: number | undefined) => {
       if (fd === undefined || !(fd < busy.length) || --busy[fd]! > 0) return
       const waiting = idle.get(fd)
@@ -286,16 +311,15 @@ export const makeInFlightLimit = (
           })
           if (queued.length > 0) return Effect.sync(() => queued.forEach(unqueue))
         }),
+      onIdle,
       whenIdle: (fd: number) =>
         Effect.async<void>((resume) => {
-          if (!(fd < busy.length && busy[fd]! > 0)) return resume(Effect.void)
           const wake = () => resume(Effect.void)
-          const waiting = idle.get(fd) ?? []
-          waiting.push(wake)
-          idle.set(fd, waiting)
+          onIdle(fd, wake)
           return Effect.sync(() => {
-            const at = waiting.indexOf(wake)
-            if (at !== -1) waiting.splice(at, 1)
+            const waiting = idle.get(fd)
+            const at = waiting?.indexOf(wake) ?? -1
+            if (at !== -1) waiting!.splice(at, 1)
           })
         })
     }

@@ -2,7 +2,7 @@ import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
 import type { AioError } from "../AioError.js"
@@ -21,32 +21,24 @@ type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callba
 /**
  * The callback forms of a context's operations, for the fiber that runs them: the backend's own
  * (see `AioContext.fromCallback`), or else the operation's Effect run as a fiber of the caller's
- * runtime (its services, clock and fiber refs), so the loops below serve every backend and every
+ * runtime (its services, clock and fiber refs), so the chain below serves every backend and every
  * wrapper.
  */
-const callbacksOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
-  let runtime: Runtime.Runtime<never> | undefined
-  const current = () =>
-    runtime ??= Runtime.make({
-      context: fiber.currentContext,
-      fiberRefs: fiber.getFiberRefs(),
-      runtimeFlags: Runtime.defaultRuntimeFlags
-    })
-  return <Args extends ReadonlyArray<unknown>, A>(
-    operation: (...args: Args) => Effect.Effect<A, AioError>
-  ): Submit<Args, A> =>
-    callbackForm(operation) ??
-      ((...args: [...Args, Callback<A>]) => {
-        const done = args[args.length - 1] as Callback<A>
-        const interrupt = Runtime.runCallback(current())(operation(...(args.slice(0, -1) as unknown as Args)), {
-          onExit: done
-        })
-        return () => {
-          interrupt()
-          return false // its callback still comes, with the interruption
-        }
+const callbacksOf = (runtime: () => Runtime.Runtime<never>) =>
+<Args extends ReadonlyArray<unknown>, A>(
+  operation: (...args: Args) => Effect.Effect<A, AioError>
+): Submit<Args, A> =>
+  callbackForm(operation) ??
+    ((...args: [...Args, Callback<A>]) => {
+      const done = args[args.length - 1] as Callback<A>
+      const interrupt = Runtime.runCallback(runtime())(operation(...(args.slice(0, -1) as unknown as Args)), {
+        onExit: done
       })
-}
+      return () => {
+        interrupt()
+        return false // its callback still comes, with the interruption
+      }
+    })
 
 /**
  * Runs `step` until it stops asking for the next one (`next`, called from its callback): a step
@@ -76,31 +68,123 @@ const repeat = (step: (next: () => void) => void, failed: (error: unknown) => vo
   run()
 }
 
+/** What a body running on an open descriptor gets from `onFile`. */
+interface Steps<A> {
+  readonly callbacks: ReturnType<typeof callbacksOf>
+  /** Whether the fiber was interrupted: the body then ends (`finish`) instead of going on. */
+  readonly interrupted: () => boolean
+  /**
+   * Starts a step (`start` submits it and returns its `Cancel`) as the one in flight: interrupting
+   * the fiber cancels it, and `finish`es when it was dropped. A step that completes during its call
+   * and starts the next one leaves that one in flight.
+   */
+  readonly track: (start: () => Cancel | void) => void
+  /** Ends the body: the descriptor is closed, then the fiber resumed with `exit`. */
+  readonly finish: (exit: Exit.Exit<A, AioError>) => void
+}
+
 /**
- * One fiber suspension for a chain of callbacks: `start` gets the callback forms and the fiber's
- * `resume`, and returns nothing; interrupting the fiber drops what is queued (`cancel`), and what
- * is in flight completes into a fiber that no longer listens.
+ * Opens `path`, runs `body` on the descriptor and closes it, as callbacks within one fiber
+ * suspension: each step only starts the next one (an `AIOFile` and a `Scope` per file cost several
+ * times the system calls). Whatever ends the body (its result, an error, a defect, the fiber's
+ * interruption), the descriptor is closed, and so is one that an interrupted open delivers late.
+ * `closeFails`: whether an error of the close is the result (a write's) or only logged (a read's).
  */
-const chain = <A>(
-  start: (
-    callbacks: ReturnType<typeof callbacksOf>,
-    resume: (exit: Exit.Exit<A, AioError>) => void,
-    track: (cancel: Cancel | void) => void
-  ) => void
+const onFile = <A>(
+  context: AioContextService,
+  method: string,
+  path: string,
+  flags: number,
+  permissions: number,
+  closeFails: boolean,
+  body: (fd: number, steps: Steps<A>) => void
 ): Effect.Effect<A, AioError> =>
   Effect.withFiberRuntime<A, AioError>((fiber) => {
-    const callbacks = callbacksOf(fiber)
+    let runtime: Runtime.Runtime<never> | undefined
+    const current = () =>
+      runtime ??= Runtime.make({
+        context: fiber.currentContext,
+        fiberRefs: fiber.getFiberRefs(),
+        runtimeFlags: Runtime.defaultRuntimeFlags
+      })
+    const callbacks = callbacksOf(current)
+    const open = callbacks(context.open)
+    const close = callbacks(context.close)
     return Effect.async<A, AioError>((resume) => {
+      let interrupted = false
       let cancel: Cancel | void = undefined
-      try {
-        start(callbacks, resume, (latest) => {
-          cancel = latest
-        })
-      } catch (error) {
-        resume(Exit.die(error))
+      let started = 0
+      /** Starts a step; its cancel is kept unless a later step started during its call. */
+      const begin = (start: () => Cancel | void) => {
+        const step = ++started
+        const latest = start()
+        if (step === started) cancel = latest
       }
-      return Effect.sync(() => {
-        cancel?.()
+      let dropped: (() => void) | undefined
+      /** Where the chain is: its open not answered yet, the descriptor held, or closed (or never opened). */
+      let phase: "opening" | "open" | "over" = "opening"
+      let closedWaiter: (() => void) | undefined
+      const ended = (exit: Exit.Exit<A, AioError>) => resume(Exit.mapError(exit, relabel(method, path)))
+      const closeThen = (fd: number, exit: Exit.Exit<A, AioError>) => {
+        cancel = undefined
+        dropped = undefined
+        try {
+          close(fd, (closed) => {
+            phase = "over"
+            closedWaiter?.()
+            if (Exit.isSuccess(closed) || Exit.isFailure(exit)) return ended(exit)
+            if (closeFails) return ended(Exit.failCause(closed.cause))
+            Runtime.runFork(current())(Effect.logWarning(`AIOFile.${method}: closing ${path} failed`, closed.cause))
+            ended(exit)
+          })
+        } catch (error) {
+          ended(Exit.die(error))
+        }
+      }
+      const opened = (result: Exit.Exit<number, AioError>) => {
+        cancel = undefined
+        dropped = undefined
+        if (Exit.isFailure(result)) {
+          phase = "over"
+          return ended(Exit.failCause(result.cause))
+        }
+        phase = "open"
+        const fd = result.value
+        let finished = false
+        const finish = (exit: Exit.Exit<A, AioError>) => {
+          if (finished) return
+          finished = true
+          closeThen(fd, exit)
+        }
+        if (interrupted) return finish(Exit.interrupt(FiberId.none))
+        try {
+          body(fd, {
+            callbacks,
+            interrupted: () => interrupted,
+            track: (start) => {
+              dropped = () => finish(Exit.interrupt(FiberId.none))
+              begin(start)
+            },
+            finish
+          })
+        } catch (error) {
+          finish(Exit.die(error))
+        }
+      }
+      try {
+        begin(() => open(path, flags, permissions, opened))
+      } catch (error) {
+        ended(Exit.die(error))
+      }
+      // The interruption returns once the descriptor is closed, as a finalizer's would; an open
+      // not answered yet is not waited for (one may wait for a FIFO's writer): the descriptor it
+      // may still deliver is closed then.
+      return Effect.async<void>((interruptionDone) => {
+        interrupted = true
+        // a step the backend dropped never calls back: what it would have ended ends here
+        if (cancel?.()) dropped?.()
+        if (phase !== "open") return interruptionDone(Effect.void)
+        closedWaiter = () => interruptionDone(Effect.void)
       })
     })
   })
@@ -108,86 +192,82 @@ const chain = <A>(
 /**
  * Reads the descriptor from offset 0 to its end, whatever its size said: into one buffer of the
  * size plus one byte, so a full buffer shows the file grew (it then doubles), and a read of 0 bytes
- * is the end. The size and every read are callbacks within one fiber suspension.
+ * is the end.
  */
-const readToEnd = (context: AioContextService, fd: number): Effect.Effect<Uint8Array, AioError> =>
-  chain<Uint8Array>((callbacks, resume, track) => {
+const readToEnd =
+  (context: AioContextService) => (fd: number, { callbacks, finish, interrupted, track }: Steps<Uint8Array>): void => {
     const size = callbacks(context.size)
     const read = callbacks(context.read)
     let buffer: Uint8Array = new Uint8Array(0)
     let total = 0
-    /** A buffer for the file, or false (and the fiber resumed) when none that large can be made. */
+    /** A buffer for the file, or false (and the body finished) when none that large can be made. */
     const allocated = (length: number): boolean => {
       try {
         buffer = context.allocate(length)
         return true
       } catch {
-        resume(Exit.fail(badArgument("readFile", `cannot allocate a buffer of ${length} bytes`)))
+        finish(Exit.fail(badArgument("readFile", `cannot allocate a buffer of ${length} bytes`)))
         return false
       }
     }
     const reads = () =>
       repeat((next) =>
-        track(read(fd, buffer.subarray(total), total, (result) => {
-          if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
-          if (result.value === 0) return resume(Exit.succeed(buffer.subarray(0, total)))
-          total += result.value
-          if (total === buffer.length) {
-            const full = buffer
-            if (!allocated(full.length * 2)) return
-            buffer.set(full)
-          }
-          next()
-        })), (error) => resume(Exit.die(error)))
-    track(size(fd, (result) => {
-      if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
-      if (allocated(result.value > 0 ? result.value + 1 : UNKNOWN_SIZE_READ)) reads()
-    }))
-  })
+        track(() =>
+          read(fd, buffer.subarray(total), total, (result) => {
+            if (Exit.isFailure(result)) return finish(Exit.failCause(result.cause))
+            if (result.value === 0) return finish(Exit.succeed(buffer.subarray(0, total)))
+            if (interrupted()) return finish(Exit.interrupt(FiberId.none))
+            total += result.value
+            if (total === buffer.length) {
+              const full = buffer
+              if (!allocated(full.length * 2)) return
+              buffer.set(full)
+            }
+            next()
+          })
+        ), (error) => finish(Exit.die(error)))
+    track(() =>
+      size(fd, (result) => {
+        if (Exit.isFailure(result)) return finish(Exit.failCause(result.cause))
+        if (interrupted()) return finish(Exit.interrupt(FiberId.none))
+        if (allocated(result.value > 0 ? result.value + 1 : UNKNOWN_SIZE_READ)) reads()
+      })
+    )
+  }
 
 /**
  * Writes all of `data` from offset 0 (at the end, for a descriptor opened to append), continuing
  * short writes; a write of 0 bytes is `WriteZero`, a buffer detached meanwhile a `BadArgument`.
- * Every write is a callback within one fiber suspension.
  */
-const writeAll = (
-  context: AioContextService,
-  fd: number,
-  path: string,
-  data: Uint8Array
-): Effect.Effect<void, AioError> =>
-  chain<void>((callbacks, resume, track) => {
+const writeAll =
+  (context: AioContextService, path: string, data: Uint8Array) =>
+  (fd: number, { callbacks, finish, interrupted, track }: Steps<void>): void => {
+    if (data.length === 0) return finish(Exit.void)
     const write = callbacks(context.write)
     let written = 0
     repeat((next) =>
-      track(write(fd, data.subarray(written), written, (result) => {
-        if (Exit.isFailure(result)) return resume(Exit.failCause(result.cause))
-        if (result.value === 0) return resume(Exit.fail(writeZero(path, 0, written, data.length, "writeFile")))
-        written += result.value
-        if (written >= data.length) return resume(Exit.void)
-        if (isDetached(data)) return resume(Exit.fail(badArgument("writeFile", "buffer is detached")))
-        next()
-      })), (error) => resume(Exit.die(error)))
-  })
+      track(() =>
+        write(fd, data.subarray(written), written, (result) => {
+          if (Exit.isFailure(result)) return finish(Exit.failCause(result.cause))
+          if (result.value === 0) return finish(Exit.fail(writeZero(path, 0, written, data.length, "writeFile")))
+          written += result.value
+          if (written >= data.length) return finish(Exit.void)
+          if (isDetached(data)) return finish(Exit.fail(badArgument("writeFile", "buffer is detached")))
+          if (interrupted()) return finish(Exit.interrupt(FiberId.none))
+          next()
+        })
+      ), (error) => finish(Exit.die(error)))
+  }
 
-/**
- * Opens `path` read-only, reads it whole and closes it, on the context's own operations: no
- * AIOFile and no Scope, which cost more than the four system calls. Errors name `method` and the
- * path.
- */
+/** Opens `path` read-only, reads it whole and closes it. Errors name `method` and the path. */
 const readWhole = (method: string, path: string): Effect.Effect<Uint8Array, AioError, AioContext> =>
   Effect.suspend(() => {
     const invalidPath = checkPath(path, method)
     if (invalidPath !== undefined) return Effect.fail(invalidPath)
-    return Effect.flatMap(AioContext, (context) =>
-      Effect.mapError(
-        Effect.acquireUseRelease(
-          context.open(path, Flags.O_RDONLY | Flags.O_CLOEXEC, 0o666),
-          (fd) => readToEnd(context, fd),
-          (fd) => Effect.ignoreLogged(context.close(fd))
-        ),
-        relabel(method, path)
-      ))
+    return Effect.flatMap(
+      AioContext,
+      (context) => onFile(context, method, path, Flags.O_RDONLY | Flags.O_CLOEXEC, 0o666, false, readToEnd(context))
+    )
   })
 
 /** @internal */
@@ -255,12 +335,5 @@ export const writeFile = (
     // A whole-file write is not synced, as with fs.writeFile (sync an opened file for that).
     const content = bytes.right
     return Effect.flatMap(AioContext, (context) =>
-      Effect.mapError(
-        Effect.acquireUseRelease(
-          context.open(path, flags.right, permissions),
-          (fd) => content.length === 0 ? Effect.void : writeAll(context, fd, path, content),
-          (fd) => Effect.ignoreLogged(context.close(fd))
-        ),
-        relabel("writeFile", path)
-      ))
+      onFile(context, "writeFile", path, flags.right, permissions, true, writeAll(context, path, content)))
   })

@@ -41,7 +41,7 @@ const always = () => true
 
 const operations = (
   lease: Lease,
-  { run, runAll, submit, whenIdle }: AioContext.InFlightLimit
+  { onIdle, run, runAll, submit }: AioContext.InFlightLimit
 ): AioContext.Operations => {
   /** Starts one request (when the in-flight limit lets it); `done` gets its result. */
   const begin = (
@@ -100,44 +100,56 @@ const operations = (
   /**
    * An open the dentry cache can answer (a read-only open of a path looked up lately) is done at
    * once on this thread (`Engine.openCached`), without a round trip through the engine. Others go
-   * to the engine; one whose fiber was interrupted before its completion arrived is cancelled (io_uring
-   * interrupts an open blocked in the kernel; one waiting for a thread is withdrawn), and a
-   * descriptor that arrives all the same is closed (within this layer, so release waits for that
-   * close too).
+   * to the engine; a cancelled one (its caller was interrupted) is cancelled in the engine too
+   * (io_uring interrupts an open blocked in the kernel; one waiting for a thread is withdrawn).
+   * The descriptor of an open that completes all the same still comes to `done`: the Effect form
+   * (`fromOpenCallback`) closes it, within this layer, so release waits for that close too.
    */
-  const open = (path: string, flags: number, mode: number): Effect.Effect<number, AioError.AioError> =>
-    Effect.suspend(() => {
-      let pending: number | undefined
-      return AioContext.guardOpen((arrived) => {
-        const cached = lease.released ? NOT_SERVED : lease.dispatcher.openCached(path, flags)
-        if (cached >= 0) {
-          adopt(cached, flags)
-          arrived(cached)
-          return Effect.succeed(cached)
-        }
-        if (cached !== NOT_SERVED) {
-          return Effect.fail(AioError.fromErrno(-cached, { method: "open", syscall: "open", pathOrDescriptor: path }))
-        }
-        return request("open", path, (engine, id) => {
-          engine.open(id, path, flags, mode)
-          pending = id
-        }, (fd) => {
-          pending = undefined
-          if (fd < 0) return true
-          if (!arrived(fd)) return false
-          adopt(fd, flags)
-          return true
-        })
-      }, {
-        // an error here means the engine is gone: its environment ended, and it closed what it opened
-        close: (fd) => {
-          if (!lease.closedByRelease.has(fd)) lease.closeQuietly(fd) // a release may have closed it
-        },
-        cancel: () => {
-          if (pending !== undefined) lease.dispatcher.engine.cancelOpen(pending)
-        }
-      })
-    })
+  const open = (path: string, flags: number, mode: number, done: AioContext.Callback<number>) => {
+    const cached = lease.released ? NOT_SERVED : lease.dispatcher.openCached(path, flags)
+    if (cached >= 0) {
+      adopt(cached, flags)
+      return done(Exit.succeed(cached))
+    }
+    if (cached !== NOT_SERVED) {
+      return done(Exit.fail(AioError.fromErrno(-cached, { method: "open", syscall: "open", pathOrDescriptor: path })))
+    }
+    let pending: number | undefined
+    const unqueue = submit(
+      begin("open", path, (engine, id) => {
+        engine.open(id, path, flags, mode)
+        pending = id
+      }, (fd) => {
+        pending = undefined
+        if (fd >= 0) adopt(fd, flags)
+        return true
+      }),
+      done
+    )
+    return (): boolean => {
+      if (unqueue?.()) return true
+      if (pending !== undefined) lease.dispatcher.engine.cancelOpen(pending)
+      return false
+    }
+  }
+
+  /**
+   * A close waits until nothing runs on the descriptor: a request whose fiber was interrupted is
+   * still in the ring, and one submitted with IOSQE_ASYNC looks its descriptor up only when an
+   * io-wq worker runs it, so the number is never reused under them.
+   */
+  const close = (fd: number, done: AioContext.Callback<void>) => {
+    if (lease.closedByRelease.delete(fd)) return done(Exit.void)
+    buffered.delete(fd)
+    onIdle(fd, () =>
+      submit(
+        begin("close", fd, (engine, id) => {
+          engine.close(id, fd)
+          lease.dispatcher.owners.delete(fd) // close(2) releases the descriptor whatever it reports
+        }),
+        (result) => done(Exit.asVoid(result))
+      ))
+  }
 
   /** The size from the inode cache on this thread when it answers, else the engine's `statx`. */
   const size = (fd: number, done: AioContext.Callback<number>) => {
@@ -206,21 +218,12 @@ const operations = (
       runAll(requests.map(({ buffer, position }) => start(fd, buffer, position)), fd)
 
   return {
-    open,
-    // A request whose fiber was interrupted is still in the ring, and one submitted with
-    // IOSQE_ASYNC looks its descriptor up only when an io-wq worker runs it: close waits for them,
-    // so the number is never reused under them.
-    close: (fd) =>
-      Effect.suspend(() => {
-        if (lease.closedByRelease.delete(fd)) return Effect.void
-        return Effect.zipRight(
-          Effect.zipRight(Effect.sync(() => buffered.delete(fd)), whenIdle(fd)),
-          unit(run(begin("close", fd, (engine, id) => {
-            engine.close(id, fd)
-            lease.dispatcher.owners.delete(fd) // close(2) releases the descriptor whatever it reports
-          })))
-        )
-      }),
+    // an error closing a descriptor nobody will see means the engine is gone: its environment
+    // ended, and it closed what it opened
+    open: AioContext.fromOpenCallback(open, (fd) => {
+      if (!lease.closedByRelease.has(fd)) lease.closeQuietly(fd) // a release may have closed it
+    }),
+    close: AioContext.fromCallback(close),
     // the callback forms let AIOFile skip several Effect steps per request
     read: AioContext.fromCallback(read),
     readMany: many(readCounted),

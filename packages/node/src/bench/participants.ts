@@ -16,6 +16,7 @@ import {
   effectUring
 } from "./participants/effect.js"
 import {
+  effectSyncReadFiles,
   linuxAioContextPairs,
   threadContextPairs,
   uringContextPairs,
@@ -58,6 +59,7 @@ export const participants: ReadonlyArray<Participant> = [
   effectIntoMany,
   nativeRaw,
   effectThread,
+  effectSyncReadFiles,
   uringContextPairs,
   uringContextPairsScoped,
   linuxAioContextPairs,

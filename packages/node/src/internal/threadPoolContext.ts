@@ -81,23 +81,16 @@ const read = (fd: number, buffer: Uint8Array, position: number) =>
  * The operations on node:fs, each bounded by `limit`; those on a descriptor are counted, and close
  * waits until none is still running (an interrupted one may still sit in libuv's queue).
  */
-const operations = ({ run, runAll, submit, whenIdle }: AioContext.InFlightLimit): AioContext.Operations => ({
+const operations = ({ onIdle, run, runAll, submit }: AioContext.InFlightLimit): AioContext.Operations => ({
   // libuv cannot withdraw an open a pool thread runs: a descriptor nobody will see is closed
-  open: (path, flags, mode) =>
-    AioContext.guardOpen(
-      (arrived) =>
-        run(call<number>("open", "open", path, (cb) =>
-          fs.open(path, hostFlags(flags), mode, (error, fd) => {
-            if (error === null) arrived(fd)
-            cb(error, fd) // ends the operation (and frees its permit) even when nobody waits for it
-          }))),
-      { close: (fd) => fs.close(fd, () => {}) }
-    ),
-  close: (fd) =>
-    Effect.zipRight(
-      whenIdle(fd),
-      run(call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined))))
-    ),
+  open: AioContext.fromOpenCallback(
+    (path, flags, mode, done) =>
+      submit(call<number>("open", "open", path, (cb) => fs.open(path, hostFlags(flags), mode, cb)), done),
+    (fd) => fs.close(fd, () => {})
+  ),
+  close: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
+    onIdle(fd, () => submit(call("close", "close", fd, (cb) => fs.close(fd, (error) => cb(error, undefined))), done))
+  ),
   // the callback forms let AIOFile skip several Effect steps per request
   read: AioContext.fromCallback((fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
     submit(read(fd, buffer, position), done, fd)

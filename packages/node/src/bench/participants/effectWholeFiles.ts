@@ -10,6 +10,7 @@ import { AioContext, AIOFile, FileMode } from "@effect-aiofile/core"
 import { NativeAioContext } from "@effect-aiofile/native"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import * as fs from "node:fs"
 import * as NodeAioContext from "../../NodeAioContext.js"
 import { driveEffect } from "../drivers.js"
 import { BLOCK } from "../files.js"
@@ -124,4 +125,35 @@ export const threadContextPairs: Participant = {
   description: "the thread pool context's own open then close (fs.open, fs.close), no AIOFile, no Scope",
   unavailable: async () => undefined,
   workloads: contextOpenClose(() => NodeAioContext.layerThreadPool(), false)
+}
+
+/**
+ * `readfile-4k-qd64` as `fs.readFileSync` inside the same Effect driver: the system calls done at
+ * once on the JS thread, so what is left is the Effect loop's own cost per file. No `readFile`
+ * written on Effect can go faster than this; it isolates how much of a gap to Bun is the runtime.
+ *
+ * @since 0.1.0
+ */
+export const effectSyncReadFiles: Participant = {
+  name: "fs.readFileSync in the Effect driver (no I/O wait)",
+  description:
+    "fs.readFileSync inside Effect.sync, 64 fibers: the Effect loop's own cost per file, the ceiling of an Effect readFile",
+  unavailable: async () => undefined,
+  workloads: {
+    "readfile-4k-qd64": (config) =>
+      Effect.runPromise(Effect.suspend(() => {
+        const { next, paths } = inTurn(config.smallFiles, config.smallFileCount)
+        const { checkFile, into } = checker()
+        return Effect.map(
+          driveEffect(DEPTH, config.seconds, () =>
+            Effect.sync(() => {
+              const index = next()
+              const bytes = fs.readFileSync(paths[index]!)
+              checkFile(bytes, index)
+              return bytes.length
+            })),
+          into
+        )
+      }))
+  }
 }
