@@ -87,10 +87,9 @@ int OpenCached(const char* path, int flags) {
   struct statx stx {};
   bool kept = syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) == 0 &&
               (S_ISREG(stx.stx_mode) || S_ISDIR(stx.stx_mode));
-  if (kept && (flags & O_NONBLOCK) == 0) {
-    int status = fcntl(fd, F_GETFL);
-    kept = status >= 0 && fcntl(fd, F_SETFL, status & ~O_NONBLOCK) == 0;
-  }
+  // F_SETFL sets the status flags an open can give (O_APPEND, O_DIRECT, O_NOATIME, O_NONBLOCK;
+  // O_ASYNC only through fcntl): those of `flags`, without the O_NONBLOCK added here
+  if (kept && (flags & O_NONBLOCK) == 0) kept = fcntl(fd, F_SETFL, flags & (O_APPEND | O_DIRECT | O_NOATIME)) == 0;
   if (!kept) {
     // a device, FIFO or socket: opened with O_NONBLOCK it may behave otherwise; the asynchronous
     // open opens it as asked
