@@ -6,7 +6,9 @@
 // - Buffered (non-O_DIRECT) reads and writes are performed synchronously inside io_submit: on a
 //   cold page cache the event loop blocks there. O_DIRECT requests are truly asynchronous.
 // - IOCB_CMD_FSYNC / IOCB_CMD_FDSYNC exist since 4.18 (run on a kernel worker); older kernels
-//   answer EINVAL and we run them on the thread fallback.
+//   answer EINVAL and we run them on the thread fallback. A read or write of a file whose driver
+//   has no read_iter/write_iter (a directory, most /proc files) is refused with EINVAL too, and
+//   runs there as well (where pread gives EISDIR, or the bytes).
 // - With IOCB_FLAG_RESFD, the kernel adds 1 to the eventfd aio_resfd when the request completes;
 //   io_getevents with a zero timeout collects finished events without blocking; io_event.res is
 //   the byte count or a negative errno.
@@ -62,9 +64,10 @@ bool LinuxAio::Supports(OpKind kind) const {
   return kind == OpKind::Read || kind == OpKind::Write || kind == OpKind::Fsync || kind == OpKind::Fdatasync;
 }
 
-bool LinuxAio::FallBack(const Op& op, int64_t res) const {
-  return (res == -EINVAL && (op.kind == OpKind::Fsync || op.kind == OpKind::Fdatasync)) || res == -EOPNOTSUPP;
-}
+// EINVAL may mean the file cannot do what the kernel's AIO needs (an opcode older kernels lack, a
+// driver without read_iter/write_iter: a directory, most /proc files), or a request no call could
+// serve (an unaligned O_DIRECT read): the thread's plain call says which.
+bool LinuxAio::FallBack(const Op& op, int64_t res) const { return res == -EINVAL || res == -EOPNOTSUPP; }
 
 void LinuxAio::Queue(Op* op) {
   iocb& cb = op->cb;

@@ -22,22 +22,12 @@ export interface Target {
    * only its type and size (no permissions, times, inode).
    */
   readonly memory: boolean
-  /**
-   * Tests known to fail on this target, by name, with the reason: they run as `it.effect.fails`,
-   * so the day they pass the suite says so.
-   */
-  readonly knownIssues?: Readonly<Record<string, string>> | undefined
 }
 
-/** `it.effect`, or `it.effect.fails` for a known issue of the target (its reason in the name). */
+/** The suite's `it.effect` on a target. */
 export const testOn =
-  (target: Target, it: Vitest.MethodsNonLive<FileSystem.FileSystem>): Vitest.Test<FileSystem.FileSystem> =>
-  (name, self, timeout) => {
-    const issue = target.knownIssues?.[name]
-    return issue === undefined
-      ? it.effect(name, self, timeout)
-      : it.effect.fails(`${name} [known issue: ${issue}]`, self, timeout)
-  }
+  (_target: Target, it: Vitest.MethodsNonLive<FileSystem.FileSystem>): Vitest.Test<FileSystem.FileSystem> =>
+  (name, self, timeout) => it.effect(name, self, timeout)
 
 /**
  * Byte equality without vitest's element-by-element diff (seconds per MiB): the lengths, then the
