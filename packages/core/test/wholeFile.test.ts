@@ -65,3 +65,18 @@ describe("AIOFile.readFile on replaced operations", () => {
     }))))
   })
 })
+
+describe("AIOFile.wholeFiles", () => {
+  it.effect("reads and writes on the context it is given, with no AioContext in the environment", () =>
+    Effect.gen(function*() {
+      const files = AIOFile.wholeFiles(yield* AioContext.AioContext)
+      const program = Effect.gen(function*() {
+        yield* files.writeFile("/tmp/bound", "bound")
+        expect(yield* files.readFileString("/tmp/bound")).toBe("bound")
+        expect(yield* files.readFile("/tmp/bound")).toEqual(new TextEncoder().encode("bound"))
+      })
+      // the type says so: nothing is required
+      const required: Effect.Effect<void, unknown, never> = program
+      yield* required
+    }).pipe(Effect.provide(AioContext.layerMemory())))
+})

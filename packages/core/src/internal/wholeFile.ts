@@ -260,29 +260,26 @@ const writeAll =
   }
 
 /** Opens `path` read-only, reads it whole and closes it. Errors name `method` and the path. */
-const readWhole = (method: string, path: string): Effect.Effect<Uint8Array, AioError, AioContext> =>
+const readWhole = (context: AioContextService, method: string, path: string): Effect.Effect<Uint8Array, AioError> =>
   Effect.suspend(() => {
     const invalidPath = checkPath(path, method)
     if (invalidPath !== undefined) return Effect.fail(invalidPath)
-    return Effect.flatMap(
-      AioContext,
-      (context) => onFile(context, method, path, Flags.O_RDONLY | Flags.O_CLOEXEC, 0o666, false, readToEnd(context))
-    )
+    return onFile(context, method, path, Flags.O_RDONLY | Flags.O_CLOEXEC, 0o666, false, readToEnd(context))
   })
 
-/** @internal */
-export const readFile = (path: string): Effect.Effect<Uint8Array, AioError, AioContext> => readWhole("readFile", path)
+const readFileOn = (context: AioContextService, path: string): Effect.Effect<Uint8Array, AioError> =>
+  readWhole(context, "readFile", path)
 
-/** @internal */
-export const readFileString = (
+const readFileStringOn = (
+  context: AioContextService,
   path: string,
   options?: AioFile.Options
-): Effect.Effect<string, AioError, AioContext> =>
+): Effect.Effect<string, AioError> =>
   Effect.suspend(() => {
     const encoding = options?.encoding ?? "utf-8"
     const codec = codecFor(encoding)
     if (codec === undefined) return Effect.fail(unknownEncoding("readFileString", encoding))
-    return Effect.flatMap(readWhole("readFileString", path), (bytes) =>
+    return Effect.flatMap(readWhole(context, "readFileString", path), (bytes) =>
       Either.match(codec.decode(bytes), {
         onLeft: (why) => Effect.fail(invalidData("readFileString", path, why)),
         onRight: Effect.succeed
@@ -306,12 +303,12 @@ const writeFlags = (flag: string): Either.Either<number, PlatformError.BadArgume
       : Either.left(badArgument("writeFile", `flag ${JSON.stringify(flag)} cannot write`)))
 }
 
-/** @internal */
-export const writeFile = (
+const writeFileOn = (
+  context: AioContextService,
   path: string,
   data: string | Uint8Array,
   options?: AioFile.WriteFileOptions
-): Effect.Effect<void, AioError, AioContext> =>
+): Effect.Effect<void, AioError> =>
   Effect.suspend(() => {
     const invalidPath = checkPath(path, "writeFile")
     if (invalidPath !== undefined) return Effect.fail(invalidPath)
@@ -334,6 +331,31 @@ export const writeFile = (
     if (isDetached(bytes.right)) return Effect.fail(badArgument("writeFile", "buffer is detached"))
     // A whole-file write is not synced, as with fs.writeFile (sync an opened file for that).
     const content = bytes.right
-    return Effect.flatMap(AioContext, (context) =>
-      onFile(context, "writeFile", path, flags.right, permissions, true, writeAll(context, path, content)))
+    return onFile(context, "writeFile", path, flags.right, permissions, true, writeAll(context, path, content))
   })
+
+/** @internal */
+export const wholeFiles = (context: AioContextService): AioFile.WholeFiles => ({
+  readFile: (path) => readFileOn(context, path),
+  readFileString: (path, options) => readFileStringOn(context, path, options),
+  writeFile: (path, data, options) => writeFileOn(context, path, data, options)
+})
+
+/** @internal */
+export const readFile = (path: string): Effect.Effect<Uint8Array, AioError, AioContext> =>
+  Effect.flatMap(AioContext, (context) => readFileOn(context, path))
+
+/** @internal */
+export const readFileString = (
+  path: string,
+  options?: AioFile.Options
+): Effect.Effect<string, AioError, AioContext> =>
+  Effect.flatMap(AioContext, (context) => readFileStringOn(context, path, options))
+
+/** @internal */
+export const writeFile = (
+  path: string,
+  data: string | Uint8Array,
+  options?: AioFile.WriteFileOptions
+): Effect.Effect<void, AioError, AioContext> =>
+  Effect.flatMap(AioContext, (context) => writeFileOn(context, path, data, options))

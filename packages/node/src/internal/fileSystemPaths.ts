@@ -2,7 +2,7 @@
  * The `FileSystem` members that move a file's bytes by path, on an AioContext: `open`, `readFile`,
  * `writeFile`, `copyFile`, `truncate`, and `stat` where the context has paths of its own.
  */
-import * as AioContext from "@effect-aiofile/core/AioContext"
+import type * as AioContext from "@effect-aiofile/core/AioContext"
 import * as AioError from "@effect-aiofile/core/AioError"
 import * as AIOFile from "@effect-aiofile/core/AIOFile"
 import * as FileMode from "@effect-aiofile/core/FileMode"
@@ -82,12 +82,11 @@ export const readFile = (context: Context) => (file: string): Effect.Effect<Uint
     const invalid = checkPath(file, "readFile", "open")
     if (invalid !== undefined) return Effect.fail(invalid)
     // core's whole-file read: to the end whatever the size said (files under /proc say 0)
-    return AIOFile.readFile(file).pipe(
+    return AIOFile.wholeFiles(context).readFile(file).pipe(
       Effect.mapBoth({
         onFailure: (error) => fromAioError(error, { method: "readFile", syscall: "read", pathOrDescriptor: file }),
         onSuccess: (bytes) => asBuffer(bytes)
-      }),
-      Effect.provideService(AioContext.AioContext, context)
+      })
     )
   })
 
@@ -116,9 +115,8 @@ export const writeFile = (context: Context) =>
         )
       )
     }
-    return AIOFile.writeFile(file, data, { flag: flag.right.canonical, mode: mode.right }).pipe(
-      Effect.mapError((error) => fromAioError(error, site)),
-      Effect.provideService(AioContext.AioContext, context)
+    return AIOFile.wholeFiles(context).writeFile(file, data, { flag: flag.right.canonical, mode: mode.right }).pipe(
+      Effect.mapError((error) => fromAioError(error, site))
     )
   })
 
