@@ -2,6 +2,7 @@
  * Bad input: what NodeFileSystem answers, and where it dies or guesses, the BadArgument
  * AioFileSystem answers instead (README, "With @effect/platform").
  */
+import type * as PlatformError from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import { expect, type Vitest } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -107,12 +108,11 @@ export const badInput = (target: Target, it: Vitest.MethodsNonLive<FileSystem.Fi
         const path = `${dir}/ro.txt`
         yield* fs.writeFileString(path, "unchanged")
         const readOnly = yield* fs.open(path)
-        for (
-          const [method, call] of [["write", readOnly.write(bytes("x"))], [
-            "writeAll",
-            readOnly.writeAll(bytes("x"))
-          ]] as const
-        ) {
+        const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, PlatformError.PlatformError>]> = [
+          ["write", readOnly.write(bytes("x"))],
+          ["writeAll", readOnly.writeAll(bytes("x"))]
+        ]
+        for (const [method, call] of calls) {
           expectSystemError(yield* Effect.flip(call), {
             reason: "Unknown",
             method,
