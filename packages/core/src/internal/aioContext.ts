@@ -102,11 +102,25 @@ export const fromOpenCallback = (
 export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
   submit: Submit<Args, A>
 ): (...args: Args) => Effect.Effect<A, AioError> => {
-  const operation = (...args: Args) =>
+  const run = (start: (resume: Callback<A>) => Cancel | void) =>
     Effect.async<A, AioError>((resume) => {
-      const cancel = submit(...args, resume)
+      const cancel = start(resume)
       if (typeof cancel === "function") return Effect.sync(cancel)
     })
+  // Only the operation's own arguments reach `submit`, whatever the caller passes after them
+  // (`Effect.forEach(fds, context.close)` adds the index): an extra one would take the callback's
+  // place. The common arities are written out, so the hot path builds no array.
+  const call = submit as (...args: ReadonlyArray<unknown>) => Cancel | void
+  const arity = submit.length - 1
+  const operation = (
+    arity === 1
+      ? (a: unknown) => run((resume) => call(a, resume))
+      : arity === 2
+      ? (a: unknown, b: unknown) => run((resume) => call(a, b, resume))
+      : arity === 3
+      ? (a: unknown, b: unknown, c: unknown) => run((resume) => call(a, b, c, resume))
+      : (...args: ReadonlyArray<unknown>) => run((resume) => call(...args.slice(0, arity), resume))
+  ) as unknown as (...args: Args) => Effect.Effect<A, AioError>
   callbackForms.set(operation, submit as Submit<ReadonlyArray<unknown>, unknown>)
   return operation
 }

@@ -10,6 +10,7 @@ import type { AioContextService, Callback } from "../AioContext.js"
 import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
+import * as FileMode from "../FileMode.js"
 import { detachedTests, viaCallback } from "./conformanceDetached.js"
 import { interruptionTests } from "./conformanceInterruption.js"
 import { streamTests } from "./conformanceStreams.js"
@@ -119,6 +120,17 @@ export const suite = (name: string, options: Options): void => {
   describe(`conformance: ${name}`, () => {
     layer(options.layer, { excludeTestServices: true })((it) => {
       describe("lifecycle", () => {
+        it.effect("the context's operations take their own arguments only: Effect.forEach(fds, context.close)", () =>
+          Effect.gen(function*() {
+            const context = yield* AioContext.AioContext
+            const path = yield* withContent("own-arguments", "abc")
+            const fds = yield* Effect.forEach([0, 1, 2], () => context.open(path, FileMode.Flags.O_RDONLY, 0o666))
+            // forEach passes (item, index): the index must not take the place of the callback
+            expect(yield* Effect.forEach(fds, context.size)).toEqual([3, 3, 3])
+            yield* Effect.forEach(fds, context.fsync)
+            yield* Effect.forEach(fds, context.close)
+          }).pipe(Effect.timeout("10 seconds")))
+
         it.effect("open gives the descriptor once, then None; closed follows the state", () =>
           Effect.gen(function*() {
             const file = yield* AIOFile.make(fresh("lifecycle"), "w")
