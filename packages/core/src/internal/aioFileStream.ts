@@ -10,7 +10,7 @@ import type * as AioFile from "../AIOFile.js"
 import { isDetached } from "./aioContext.js"
 import { badArgument } from "./aioError.js"
 import { type Codec, codecFor } from "./encoding.js"
-import { makeLineSplitter } from "./lineSplitter.js"
+import { concat, makeLineSplitter } from "./lineSplitter.js"
 
 /** @internal */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024
@@ -155,13 +155,7 @@ const gathered = (items: ReadonlyArray<string | Uint8Array>): string | Uint8Arra
   if (bytes.length !== items.length) return undefined
   let length = 0
   for (const item of bytes) length += item.length
-  const joined = new Uint8Array(length)
-  let at = 0
-  for (const item of bytes) {
-    joined.set(item, at)
-    at += item.length
-  }
-  return joined
+  return concat(bytes, length)
 }
 
 /** @internal */

@@ -18,7 +18,8 @@ export interface LineSplitter {
   readonly end: () => Uint8Array
 }
 
-const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
+/** `parts` in one array of `length` bytes (the part itself when it is the only one). @internal */
+export const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
   if (parts.length === 1 && parts[0]!.length === length) return parts[0]!
   const out = new Uint8Array(length)
   let at = 0
