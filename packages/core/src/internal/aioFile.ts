@@ -1,4 +1,4 @@
-import * as PlatformError from "@effect/platform/Error"
+import type * as PlatformError from "@effect/platform/Error"
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -17,6 +17,17 @@ import type * as AioFile from "../AIOFile.js"
 import type { DataOf, FileMode } from "../FileMode.js"
 import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
+import { checkPath, checkPosition, describeValue, notSafe } from "./aioFileArguments.js"
+import {
+  detachedBuffer,
+  detachedInFlight,
+  empty,
+  filled,
+  fillWith,
+  type Transfer,
+  writeWith,
+  writeZero
+} from "./aioFileTransfer.js"
 import { type Codec, codecFor } from "./encoding.js"
 import { parseMode } from "./fileMode.js"
 import { Signal } from "./signal.js"
@@ -41,120 +52,6 @@ type State =
 
 const unopened: State = { _tag: "Unopened" }
 const closedState: State = { _tag: "Closed" }
-
-/** A non-negative safe integer, or a BadArgument that names the argument and the value. */
-const checkPosition = (method: string, argument: string, value: unknown) =>
-  Number.isSafeInteger(value) && (value as number) >= 0
-    ? undefined
-    : badArgument(method, `${argument} must be ${notSafe(value)}`)
-
-/**
- * What a non-negative safe integer must be, said against the value given: past the safe-integer
- * limit, a number is named as that, since it prints rounded.
- */
-const notSafe = (value: unknown): string =>
-  typeof value === "number" && Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER
-    ? `at most Number.MAX_SAFE_INTEGER (2 ** 53 - 1), got ${value}`
-    : `a non-negative integer, got ${String(value)}`
-
-/** A buffer filled up to `total` bytes: itself when full, else its zeroed-past-`total` prefix. */
-const filled = (buffer: Uint8Array, total: number): Uint8Array =>
-  total === buffer.length
-    ? buffer
-    // short: the rest of the buffer holds whatever the allocator left there; never hand it out
-    : buffer.fill(0, total).subarray(0, total)
-
-/** The error of a write that made no progress. */
-/** @internal */
-export const writeZero = (name: string, offset: number, written: number, length: number, method = "writeBytes") =>
-  new PlatformError.SystemError({
-    reason: "WriteZero",
-    module: "FileSystem",
-    method,
-    pathOrDescriptor: name,
-    description: `the write at offset ${offset + written} made no progress (${written} of ${length} bytes written)`
-  })
-
-/** A view whose buffer was transferred away before its operation started. */
-const detachedBuffer = (method: string) => badArgument(method, "buffer is detached")
-
-/**
- * A read whose buffer was transferred away while it was in flight: whatever it read went to the
- * buffer's new owner, and the view has no bytes left to hand out or to continue into.
- */
-const detachedInFlight = (method: string) => badArgument(method, "the buffer was detached while the read was in flight")
-
-/** A transfer of an empty view: nothing to do, unless the view is empty because it is detached. */
-const empty = (method: string, view: Uint8Array): Exit.Exit<number, PlatformError.BadArgument> =>
-  isDetached(view) ? Exit.fail(detachedBuffer(method)) : Exit.succeed(0)
-
-/**
- * Submits through a callback form; a throw (a defect of the form) ends the operation with it, also
- * when it happens in a continuation, which runs inside the backend's completion callback.
- */
-const guarded = <A>(done: Callback<A>, submit: () => Cancel | void): Cancel | void => {
-  try {
-    return submit()
-  } catch (error) {
-    done(Exit.die(error))
-  }
-}
-
-type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callback<number>) => Cancel | void
-
-/**
- * Reads through a read's callback form until `buffer` is full or the end of the file (see `fill`);
- * `done` gets the bytes read, or a BadArgument when the buffer was detached meanwhile. Returns the
- * first read's `Cancel`.
- */
-const fillWith = (
-  method: string,
-  read: Transfer,
-  fd: number,
-  buffer: Uint8Array,
-  offset: number,
-  done: Callback<number>
-) => {
-  const step = (from: number): Cancel | void =>
-    guarded(done, () =>
-      read(fd, from === 0 ? buffer : buffer.subarray(from), offset + from, (result) => {
-        if (Exit.isFailure(result)) return done(result)
-        if (isDetached(buffer)) return done(Exit.fail(detachedInFlight(method)))
-        const total = from + result.value
-        if (result.value === 0 || total === buffer.length) done(from === 0 ? result : Exit.succeed(total))
-        else step(total)
-      }))
-  return step(0)
-}
-
-/**
- * Writes through a write's callback form until all of `data` is written (see `writeFrom`); `done`
- * gets its length, or the bytes written when `data` was detached after a partial write. Returns the
- * first write's `Cancel`.
- */
-const writeWith = (
-  method: string,
-  write: Transfer,
-  name: string,
-  fd: number,
-  data: Uint8Array,
-  offset: number,
-  done: Callback<number>
-) => {
-  // the length at the start: a view detached while the write is in flight reports 0
-  const length = data.length
-  const step = (from: number): Cancel | void =>
-    guarded(done, () =>
-      write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
-        if (Exit.isFailure(result)) return done(result)
-        const total = from + result.value
-        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, length, method)))
-        else if (total >= length) done(Exit.succeed(length))
-        else if (isDetached(data)) done(Exit.succeed(total)) // the rest cannot be written
-        else step(total)
-      }))
-  return step(0)
-}
 
 class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readonly [TypeId]: AioFile.TypeId = TypeId
@@ -828,19 +725,6 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     )
   }
 }
-
-const describeValue = (u: unknown): string =>
-  u === null ? "null" : u instanceof Uint8Array ? "a Uint8Array" : Array.isArray(u) ? "an array" : typeof u
-
-/** @internal */
-export const checkPath = (path: unknown, method = "open"): PlatformError.BadArgument | undefined =>
-  typeof path !== "string"
-    ? badArgument(method, `path must be a string, got ${describeValue(path)}`)
-    : path.length === 0
-    ? badArgument(method, "path must not be empty")
-    : path.includes("\0")
-    ? badArgument(method, `path must not contain a NUL byte: ${JSON.stringify(path)}`)
-    : undefined
 
 /** What a file's options settle beyond its mode and encoding. */
 interface Settings {
