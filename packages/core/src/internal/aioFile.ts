@@ -17,7 +17,7 @@ import type * as AioFile from "../AIOFile.js"
 import type { DataOf, FileMode } from "../FileMode.js"
 import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
-import { checkPath, checkPosition, describeValue, notSafe } from "./aioFileArguments.js"
+import { checkPath, checkPermissions, checkPosition, describeValue, notSafe } from "./aioFileArguments.js"
 import {
   detachedBuffer,
   detachedInFlight,
@@ -752,11 +752,8 @@ const resolve = (
       return Either.left(badArgument("open", `syncOnClose must be a boolean, got ${describeValue(syncOnClose)}`))
     }
     const permissions = options?.permissions ?? 0o666
-    if (!(Number.isInteger(permissions) && permissions >= 0 && permissions <= 0o7777)) {
-      return Either.left(
-        badArgument("open", `permissions must be an integer in [0, 0o7777], got ${String(permissions)}`)
-      )
-    }
+    const invalidPermissions = checkPermissions("open", "permissions", permissions)
+    if (invalidPermissions !== undefined) return Either.left(invalidPermissions)
     const settings = syncOnClose && permissions === 0o666 ? defaultSettings : { syncOnClose, permissions }
     return Either.right({ mode: fileMode, codec, settings })
   })

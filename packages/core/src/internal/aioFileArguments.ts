@@ -33,3 +33,9 @@ export const checkPath = (path: unknown, method = "open"): PlatformError.BadArgu
     : path.includes("\0")
     ? badArgument(method, `path must not contain a NUL byte: ${JSON.stringify(path)}`)
     : undefined
+
+/** Permission bits for a created file: an integer in [0, 0o7777], or a BadArgument naming `argument`. @internal */
+export const checkPermissions = (method: string, argument: string, value: unknown) =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0o7777
+    ? undefined
+    : badArgument(method, `${argument} must be an integer in [0, 0o7777], got ${String(value)}`)

@@ -9,7 +9,7 @@ import type { AioError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
-import { checkPath } from "./aioFileArguments.js"
+import { checkPath, checkPermissions } from "./aioFileArguments.js"
 import { writeZero } from "./aioFileTransfer.js"
 import { codecFor } from "./encoding.js"
 import { Flags, parseMode } from "./fileMode.js"
@@ -316,9 +316,8 @@ const writeFileOn = (
     const flags = writeFlags(options?.flag ?? "w")
     if (Either.isLeft(flags)) return Effect.fail(flags.left)
     const permissions = options?.mode ?? 0o666
-    if (!(Number.isInteger(permissions) && permissions >= 0 && permissions <= 0o7777)) {
-      return Effect.fail(badArgument("writeFile", `mode must be an integer in [0, 0o7777], got ${String(permissions)}`))
-    }
+    const invalidPermissions = checkPermissions("writeFile", "mode", permissions)
+    if (invalidPermissions !== undefined) return Effect.fail(invalidPermissions)
     const encoding = options?.encoding ?? "utf-8"
     const codec = codecFor(encoding)
     if (codec === undefined) return Effect.fail(unknownEncoding("writeFile", encoding))
