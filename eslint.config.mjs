@@ -33,7 +33,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ["packages/*/test/**", "packages/*/src/bench/**", "packages/*/scripts/**", "**/*.config.ts", "vitest.*.ts"],
+    files: ["packages/*/test/**", "packages/bench/src/**", "packages/*/scripts/**", "**/*.config.ts", "vitest.*.ts"],
     rules: { "no-restricted-syntax": "off" }
   },
   {

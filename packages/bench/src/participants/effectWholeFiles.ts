@@ -8,10 +8,10 @@
  */
 import { AioContext, AIOFile, FileMode } from "@effect-aiofile/core"
 import { NativeAioContext } from "@effect-aiofile/native"
+import { NodeAioContext } from "@effect-aiofile/node"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as fs from "node:fs"
-import * as NodeAioContext from "../../NodeAioContext.js"
 import { driveEffect } from "../drivers.js"
 import { BLOCK } from "../files.js"
 import type { Participant } from "../workloads.js"

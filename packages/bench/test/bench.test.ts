@@ -4,18 +4,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Latencies } from "../src/bench/drivers.js"
-import {
-  BLOCK,
-  smallFilePaths,
-  smallFiles,
-  stampBlock,
-  verifyRead,
-  verifyWholeFile,
-  writeFiles
-} from "../src/bench/files.js"
-import { wholeFileWrites } from "../src/bench/participants/shared.js"
-import type { Config } from "../src/bench/workloads.js"
+import { Latencies } from "../src/drivers.js"
+import { BLOCK, smallFilePaths, smallFiles, stampBlock, verifyRead, verifyWholeFile, writeFiles } from "../src/files.js"
+import { wholeFileWrites } from "../src/participants/shared.js"
+import type { Config } from "../src/workloads.js"
 
 describe("pnpm bench", () => {
   it("keeps every latency it records, past its first capacity, and gives them in order", () => {
@@ -79,7 +71,7 @@ describe("pnpm bench", () => {
   })
 
   it("refuses an unknown option or workload with its usage, before any work", () => {
-    const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
+    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
     for (
       const args of [
         ["--help-me"],
@@ -104,7 +96,7 @@ describe("pnpm bench", () => {
 
   it("runs every participant at a tiny scale and writes the table, the JSON and the chart", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "aiofile-bench-smoke-"))
-    const main = fileURLToPath(new URL("../dist/bench/main.js", import.meta.url))
+    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
     const run = spawnSync(
       process.execPath,
       [main, "--size", "8", "--reps", "1", "--seconds", "0.05", "--out", out],

@@ -74,7 +74,7 @@ const seconds = Number(option("seconds") ?? (quick ? 0.2 : 2))
 const dataSize = Number(option("size") ?? (quick ? 256 : 1024)) * MiB
 const only = option("only")
 const chosenWorkloads = (option("workloads")?.split(",") ?? workloads.map((w) => w.id)) as Array<WorkloadId>
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..")
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
 const out = path.resolve(option("out") ?? path.join(repoRoot, "bench/results"))
 
 const status = (text: string) => {

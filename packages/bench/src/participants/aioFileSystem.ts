@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { NativeAioContext } from "@effect-aiofile/native"
+import { AioFileSystem } from "@effect-aiofile/node"
 import * as Layer from "effect/Layer"
-import * as AioFileSystem from "../../AioFileSystem.js"
 import type { Participant } from "../workloads.js"
 import { fileSystemWorkloads } from "./platform.js"
 
