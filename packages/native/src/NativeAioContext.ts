@@ -47,7 +47,8 @@ export const layerLinuxAio = (
   internal.layer("linux-aio", options)
 
 /**
- * Which native engines are usable here and, for each one that is not, why: the addon is not
+ * Which native engines are usable here and, for each one that is not, why: the runtime is Bun or
+ * Deno (`ERUNTIME`: their Node-API lacks libuv's calls an engine makes), the addon is not
  * built, `kernel.io_uring_disabled` is set, a seccomp filter answers EPERM, the kernel lacks the
  * interface (ENOSYS), locked memory is short (ENOMEM). See `NativeEngine.probe`.
  *

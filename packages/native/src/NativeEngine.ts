@@ -129,7 +129,11 @@ export interface Binding {
  */
 export interface EngineStatus {
   readonly usable: boolean
-  /** The errno name behind an unusable engine, or `ENOADDON` when the addon is not built. */
+  /**
+   * The errno name behind an unusable engine, `ENOADDON` when the addon is not built, or `ERUNTIME`
+   * when this JS runtime cannot host an engine (Bun, Deno: their Node-API has no libuv loop to watch
+   * completions on).
+   */
   readonly code?: string | undefined
   /** A sentence saying why the engine is unusable. */
   readonly reason?: string | undefined
@@ -148,7 +152,8 @@ export interface ProbeResult {
 
 /**
  * The addon, loaded on first use from `build/Release/aiofile_native.node` (or the path in
- * `AIOFILE_NATIVE_ADDON`); `undefined` when it is not built or cannot load here.
+ * `AIOFILE_NATIVE_ADDON`); `undefined` when it is not built or cannot load here, and on a runtime
+ * that cannot host an engine (Bun, Deno), where making one would end the process.
  *
  * @since 0.1.0
  * @category loading
@@ -170,9 +175,10 @@ export const loadError = (): string | undefined => {
 }
 
 /**
- * Checks each engine: is the addon built, does `kernel.io_uring_disabled` allow io_uring, does
- * setting up a ring (or an AIO context) succeed, and if not, with which errno (EPERM from a
- * seccomp filter, ENOSYS, ENOMEM for locked memory, ...). Each call checks afresh.
+ * Checks each engine: can this runtime host it (Node.js can; Bun and Deno cannot, their Node-API
+ * lacks libuv calls an engine makes), is the addon built, does `kernel.io_uring_disabled` allow
+ * io_uring, does setting up a ring (or an AIO context) succeed, and if not, with which errno (EPERM
+ * from a seccomp filter, ENOSYS, ENOMEM for locked memory, ...). Each call checks afresh.
  *
  * `AIOFILE_NATIVE_FORCE_UNAVAILABLE` plays a failure for tests: a comma-separated list of `addon`,
  * `io_uring:<ERRNO>`, `linux-aio:<ERRNO>` and `io_uring:disabled=<1|2>`.

@@ -3,6 +3,7 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import type { Binding, EngineKind, EngineStatus, ProbeResult } from "../NativeEngine.js"
+import { unsupportedRuntime } from "./runtime.js"
 
 /** @internal */
 export const engineKinds: ReadonlyArray<EngineKind> = ["io_uring", "linux-aio"]
@@ -12,18 +13,29 @@ export const addonPath = (): string =>
   process.env.AIOFILE_NATIVE_ADDON ||
   fileURLToPath(new URL("../../build/Release/aiofile_native.node", import.meta.url))
 
-type Loaded = { readonly binding: Binding } | { readonly error: string }
+/**
+ * The addon, or why there is none: it is not built or does not load (`ENOADDON`), or this runtime
+ * cannot host an engine (`ERUNTIME`).
+ */
+type Loaded = { readonly binding: Binding } | { readonly error: string; readonly code: "ENOADDON" | "ERUNTIME" }
 
 let loaded: Loaded | undefined
 
-/** @internal */
+/**
+ * The addon, loaded once. On a runtime that cannot host an engine (`unsupportedRuntime`) it is not
+ * handed out at all, so nothing can make an engine there: that would end the process.
+ *
+ * @internal
+ */
 export const load = (): Loaded => {
+  const runtime = unsupportedRuntime()
+  if (runtime !== undefined) return { error: runtime, code: "ERUNTIME" }
   if (loaded === undefined) {
     const path = addonPath()
     try {
       loaded = { binding: createRequire(import.meta.url)(path) as Binding }
     } catch (error) {
-      loaded = { error: error instanceof Error ? error.message.split("\n")[0]! : String(error) }
+      loaded = { error: error instanceof Error ? error.message.split("\n")[0]! : String(error), code: "ENOADDON" }
     }
   }
   return loaded
@@ -109,13 +121,15 @@ export const describeFailure = (kind: EngineKind, errno: number, disabled: numbe
 export const probeEngine = (kind: EngineKind): EngineStatus => {
   const force = forced()
   const loaded = force.addon
-    ? { error: "forced by AIOFILE_NATIVE_FORCE_UNAVAILABLE" }
+    ? { error: "forced by AIOFILE_NATIVE_FORCE_UNAVAILABLE", code: "ENOADDON" as const }
     : load()
   if ("error" in loaded) {
     return {
       usable: false,
-      code: "ENOADDON",
-      reason: `the native addon (@effect-aiofile/native) is not built: ${loaded.error}`
+      code: loaded.code,
+      reason: loaded.code === "ERUNTIME"
+        ? loaded.error
+        : `the native addon (@effect-aiofile/native) is not built: ${loaded.error}`
     }
   }
   const disabled = kind === "io_uring" ? ioUringDisabled(force) : 0
