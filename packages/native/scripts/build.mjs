@@ -16,7 +16,12 @@ import { fileURLToPath } from "node:url"
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const strict = process.argv.includes("--strict")
 
+// Why the last build failed, for the warning the library logs at run time (internal/binding.ts).
+const failureRecord = path.join(packageDir, "build", "install-failed.txt")
+
 const warn = (message) => {
+  fs.mkdirSync(path.dirname(failureRecord), { recursive: true })
+  fs.writeFileSync(failureRecord, `${message}\n`)
   console.warn(`@effect-aiofile/native: ${message}`)
   console.warn("@effect-aiofile/native: the io_uring and linux-aio backends are unavailable; the thread pool is used")
   process.exit(strict ? 1 : 0)
@@ -36,6 +41,7 @@ const nodeDir = path.resolve(path.dirname(process.execPath), "..")
 if (fs.existsSync(path.join(nodeDir, "include", "node", "node_api.h"))) args.push(`--nodedir=${nodeDir}`)
 if (process.env.AIOFILE_NATIVE_DEBUG) args.push("--debug")
 
+fs.rmSync(failureRecord, { force: true })
 const result = spawnSync(process.execPath, args, { cwd: packageDir, stdio: "inherit" })
 if (result.error !== undefined) warn(`node-gyp could not run: ${result.error.message}`)
 if (result.status !== 0) warn(`node-gyp rebuild failed (exit ${result.status ?? result.signal})`)

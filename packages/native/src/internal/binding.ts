@@ -35,10 +35,31 @@ export const load = (): Loaded => {
     try {
       loaded = { binding: createRequire(import.meta.url)(path) as Binding }
     } catch (error) {
-      loaded = { error: error instanceof Error ? error.message.split("\n")[0]! : String(error), code: "ENOADDON" }
+      loaded = { error: whyNotLoaded(path, error), code: "ENOADDON" }
     }
   }
   return loaded
+}
+
+/** Where the install script records why its build failed (scripts/build.mjs writes it). */
+const buildFailure = (): string => fileURLToPath(new URL("../../build/install-failed.txt", import.meta.url))
+
+/**
+ * Why the addon did not load, with what fixes it: the install's build failed (its reason, and the
+ * command that retries it), the build script never ran (pnpm 10 runs a dependency's build script only
+ * when allowed: the setting that allows it), or the file is there and does not load.
+ */
+const whyNotLoaded = (path: string, error: unknown): string => {
+  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error)
+  if (process.env.AIOFILE_NATIVE_ADDON || fs.existsSync(path)) return message
+  if (fs.existsSync(buildFailure())) {
+    const reason = fs.readFileSync(buildFailure(), "utf8").trim()
+    return `its build at install failed (${reason}); once fixed, \`pnpm rebuild @effect-aiofile/native\` builds it`
+  }
+  return "its build script did not run at install. pnpm 10 runs a dependency's build script only when allowed: " +
+    "list the package under onlyBuiltDependencies in pnpm-workspace.yaml (\"@effect-aiofile/native\" from a " +
+    "registry; from a tarball, the entry pnpm printed under \"Ignored build scripts\", such as " +
+    "\"@effect-aiofile/native@file:vendor/effect-aiofile-native-0.1.0.tgz\"), then run `pnpm install` again"
 }
 
 const errnoName = (errno: number): string => {
