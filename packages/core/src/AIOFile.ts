@@ -32,6 +32,7 @@ import type { AioError, InvalidStateError } from "./AioError.js"
 import type { DataOf, FileMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
 import * as internalStream from "./internal/aioFileStream.js"
+import * as internalEncoding from "./internal/encoding.js"
 import * as wholeFile from "./internal/wholeFile.js"
 
 /**
@@ -58,8 +59,8 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   /** The path it was made with (or the name given to `fromFd`). */
   readonly name: string
   readonly mode: FileMode
-  /** The text encoding (used in text mode and by `encodeBytes`/`decodeBytes`). */
-  readonly encoding: string
+  /** The text encoding (used in text mode and by `encodeBytes`/`decodeBytes`), by its canonical name. */
+  readonly encoding: CanonicalEncoding
   /** True before `open` and after `close`. */
   readonly closed: Effect.Effect<boolean>
   /**
@@ -141,14 +142,49 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
 }
 
 /**
+ * The name of an encoding, as `Options.encoding` takes it: a canonical name (`utf-8`, `utf-16le`,
+ * `latin1`, `ascii`) or an alias (`utf8`, `utf16le`, `utf-16-le`, `iso-8859-1`, `latin-1`,
+ * `us-ascii`), in lowercase. A name outside the union does not compile. The names are matched
+ * case-insensitively at run time, so an encoding read from configuration can be passed as
+ * `name as AIOFile.Encoding` (an unknown one is then the open's `BadArgument`), or decoded first
+ * with `Schema.Literal(...AIOFile.encodings)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Encoding = internalEncoding.Encoding
+
+/**
+ * The canonical name of an encoding: what a file's `encoding` reports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CanonicalEncoding = internalEncoding.CanonicalEncoding
+
+/**
+ * Every `Encoding` name (canonical names, then aliases), for checking a name known only at run time.
+ *
+ * @example
+ * import { AIOFile } from "@effect-aiofile/core"
+ * import * as Schema from "effect/Schema"
+ *
+ * const EncodingFromConfig = Schema.Literal(...AIOFile.encodings)
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const encodings: ReadonlyArray<Encoding> = internalEncoding.encodingNames
+
+/**
  * Options of a file.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** Text encoding: `utf-8` (default), `utf-16le`, `latin1`, `ascii`. */
-  readonly encoding?: string | undefined
+  /** Text encoding: `utf-8` (default), `utf-16le`, `latin1`, `ascii`, or an alias (see `Encoding`). */
+  readonly encoding?: Encoding | undefined
   /**
    * Whether closing a writable file fdsyncs it first (default `true`, as aiofile). `false` closes
    * at once, as `fs.promises.open` does: what was written is then as durable as the page cache

@@ -28,7 +28,7 @@ import {
   writeWith,
   writeZero
 } from "./aioFileTransfer.js"
-import { type Codec, codecFor } from "./encoding.js"
+import { type CanonicalEncoding, type Codec, codecFor } from "./encoding.js"
 import { parseMode } from "./fileMode.js"
 import { Signal } from "./signal.js"
 
@@ -82,7 +82,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     this.submitFdatasync = callbackForm(context.fdatasync)
   }
 
-  get encoding(): string {
+  get encoding(): CanonicalEncoding {
     return this.codec.name
   }
 

@@ -339,7 +339,7 @@ export const suite = (name: string, options: Options): void => {
 
         it.effect("other encodings round-trip", () =>
           Effect.gen(function*() {
-            for (const encoding of ["utf-16le", "latin1"]) {
+            for (const encoding of ["utf-16le", "latin1"] as const) {
               const path = fresh(encoding)
               const file = yield* AIOFile.open(path, "w+", { encoding })
               expect(file.encoding).toBe(encoding)
@@ -546,7 +546,10 @@ export const suite = (name: string, options: Options): void => {
 
         it.effect("an unknown encoding is a BadArgument", () =>
           Effect.gen(function*() {
-            expectTag(yield* failure(AIOFile.make(fresh("enc"), "r", { encoding: "klingon" })), "BadArgument")
+            expectTag(
+              yield* failure(AIOFile.make(fresh("enc"), "r", { encoding: "klingon" as AIOFile.Encoding })),
+              "BadArgument"
+            )
           }))
 
         it.effect("fromFd refuses a descriptor that is not a non-negative integer", () =>

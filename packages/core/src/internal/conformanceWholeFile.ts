@@ -105,7 +105,7 @@ export const wholeFileTests = ({ contentOf, fresh, it, withContent }: Fixture): 
             AIOFile.writeFile(path, "x", { mode: -1 }),
             AIOFile.writeFile(path, "x", { mode: 1.5 }),
             AIOFile.writeFile(path, 42 as unknown as string),
-            AIOFile.writeFile(path, "x", { encoding: "klingon" }),
+            AIOFile.writeFile(path, "x", { encoding: "klingon" as AIOFile.Encoding }),
             AIOFile.writeFile("a\0b", "x")
           ]
         ) {

@@ -6,7 +6,7 @@ import * as Either from "effect/Either"
  * Each failure is a description of what was wrong.
  */
 export interface Codec {
-  readonly name: string
+  readonly name: CanonicalEncoding
   /** The size of a code unit in bytes: a character never starts at an offset that is not a multiple. */
   readonly unit: number
   readonly encode: (text: string) => Either.Either<Uint8Array, string>
@@ -37,7 +37,7 @@ const utf8ByteLength = (text: string): number => {
 
 const utf8Encoder = new TextEncoder()
 
-const decoderCodec = (name: string, label: string): Codec => {
+const decoderCodec = (name: CanonicalEncoding, label: string): Codec => {
   const newDecoder = () => new TextDecoder(label, { fatal: true, ignoreBOM: true })
   const decoder = newDecoder()
   const malformed = `the bytes are not valid ${name} (a character is cut or malformed)`
@@ -83,7 +83,7 @@ const encodeUtf16le = (text: string): Uint8Array => {
   return bytes
 }
 
-const singleByteCodec = (name: string, limit: number): Codec => {
+const singleByteCodec = (name: CanonicalEncoding, limit: number): Codec => {
   const codec: Codec = {
     name,
     unit: 1,
@@ -113,27 +113,37 @@ const singleByteCodec = (name: string, limit: number): Codec => {
   return codec
 }
 
-const codecs: Record<string, () => Codec> = {
+/** The canonical names of the supported encodings (what a file's `encoding` reports). */
+export type CanonicalEncoding = "utf-8" | "utf-16le" | "latin1" | "ascii"
+
+const codecs: { readonly [name in CanonicalEncoding]: () => Codec } = {
   "utf-8": () => decoderCodec("utf-8", "utf-8"),
   "utf-16le": () => decoderCodec("utf-16le", "utf-16le"),
   "latin1": () => singleByteCodec("latin1", 0xff),
   "ascii": () => singleByteCodec("ascii", 0x7f)
 }
 
-const aliases: Record<string, string> = {
+const aliases = {
   "utf8": "utf-8",
   "utf16le": "utf-16le",
   "utf-16-le": "utf-16le",
   "iso-8859-1": "latin1",
   "latin-1": "latin1",
   "us-ascii": "ascii"
-}
+} as const satisfies Record<string, CanonicalEncoding>
 
-/** The encodings a text file may use. */
-export const encodings: ReadonlyArray<string> = Object.keys(codecs)
+/** Every name an encoding is known by, in lowercase: the canonical names and their aliases. */
+export type Encoding = CanonicalEncoding | keyof typeof aliases
+
+/** The encodings a text file may use, by their canonical names. */
+export const encodings: ReadonlyArray<CanonicalEncoding> = Object.keys(codecs) as Array<CanonicalEncoding>
+
+/** Every name `codecFor` knows (canonical names, then aliases), in lowercase. */
+export const encodingNames: ReadonlyArray<Encoding> = [...encodings, ...Object.keys(aliases) as Array<Encoding>]
 
 /** The codec of an encoding name (case-insensitive, common aliases accepted), if supported. */
 export const codecFor = (encoding: string): Codec | undefined => {
   const key = encoding.toLowerCase()
-  return codecs[aliases[key] ?? key]?.()
+  const name = Object.hasOwn(aliases, key) ? aliases[key as keyof typeof aliases] : key
+  return Object.hasOwn(codecs, name) ? codecs[name as CanonicalEncoding]() : undefined
 }
