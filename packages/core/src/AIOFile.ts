@@ -29,7 +29,7 @@ import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { AioContext, AioContextService } from "./AioContext.js"
 import type { AioError, InvalidStateError } from "./AioError.js"
-import type { DataOf, FileMode } from "./FileMode.js"
+import type { DataOf, FileMode, ValidMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
 import * as internalStream from "./internal/aioFileStream.js"
 import * as internalEncoding from "./internal/encoding.js"
@@ -225,12 +225,15 @@ export const isAIOFile: (u: unknown) => u is AIOFile = internal.isAIOFile
  * Makes an unopened file (aiofile's constructor): call `open` and `close` yourself, or use `open`.
  * Fails with `BadArgument` for an invalid mode, an unknown encoding or a path with a NUL byte.
  *
+ * A mode literal is checked at compile time (see `FileMode.ValidMode`); a mode typed `string` is
+ * checked here.
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const make: <M extends string = "r">(
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: Options
 ) => Effect.Effect<AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> = internal.make
 
@@ -250,7 +253,7 @@ export const make: <M extends string = "r">(
  */
 export const open: <M extends string = "r">(
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: Options
 ) => Effect.Effect<AIOFile<DataOf<M>>, AioError, AioContext | Scope.Scope> = internal.open
 
@@ -263,7 +266,7 @@ export const open: <M extends string = "r">(
  */
 export const fromFd: <M extends string>(
   fd: number,
-  options: Options & { readonly mode: M; readonly name?: string | undefined }
+  options: Options & { readonly mode: ValidMode<M>; readonly name?: string | undefined }
 ) => Effect.Effect<AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> = internal.fromFd
 
 /**
@@ -366,7 +369,7 @@ export const writeFile: (
 export const layer: <I, M extends string = "r">(
   tag: Context.Tag<I, AIOFile<DataOf<NoInfer<M>>>>,
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: Options
 ) => Layer.Layer<I, AioError, AioContext> = internal.layer
 

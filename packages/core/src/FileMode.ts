@@ -2,7 +2,8 @@
  * Parsing of Python-style mode strings (`"r"`, `"wb"`, `"a+"`, `"x"`) into open flags.
  *
  * Stricter than aiofile: exactly one of `r`, `w`, `a`, `x`, at most one `+`, at most one of `b` and
- * `t`, in any order, and nothing else. Every other string is a `BadArgument` naming the mode.
+ * `t`, in any order, and nothing else. Every other string is a `BadArgument` naming the mode. The
+ * type `Mode` is the same set, so a mode literal is checked at compile time (see `ValidMode`).
  *
  * @since 0.1.0
  */
@@ -32,6 +33,50 @@ export interface FileMode {
   /** `b`: data is `Uint8Array`; otherwise text (`string`). */
   readonly binary: boolean
 }
+
+/** The letter that says how a mode opens the file. */
+type Kind = "r" | "w" | "a" | "x"
+
+/** The letter that says whether a mode's data is bytes or text. */
+type DataKind = "b" | "t"
+
+/**
+ * Every mode string `parseMode` accepts: one of `r`, `w`, `a`, `x`, optionally one `+` and one of
+ * `b`, `t`, in any order (76 strings).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Mode =
+  | Kind
+  | `${Kind}+`
+  | `+${Kind}`
+  | `${Kind}${DataKind}`
+  | `${DataKind}${Kind}`
+  | `${Kind}+${DataKind}`
+  | `${Kind}${DataKind}+`
+  | `+${Kind}${DataKind}`
+  | `+${DataKind}${Kind}`
+  | `${DataKind}${Kind}+`
+  | `${DataKind}+${Kind}`
+
+/**
+ * The type a mode parameter checks its argument against: a mode known at compile time must be a
+ * `Mode` (an invalid literal such as `"rw"` is a type error that names `Mode`), a `string` known
+ * only at run time passes (and is checked when the file is made).
+ *
+ * @example
+ * import type { FileMode } from "@effect-aiofile/core"
+ *
+ * declare const open: <M extends string>(mode: FileMode.ValidMode<M>) => void
+ * open("rb+") // compiles
+ * // open("rw") // Argument of type '"rw"' is not assignable to parameter of type 'Mode'
+ * open(process.env.MODE ?? "r") // compiles: a string is checked at run time
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ValidMode<M extends string> = string extends M ? M : M extends Mode ? M : Mode
 
 /**
  * The data type a mode string implies: `Uint8Array` for a binary mode literal, `string` for a text

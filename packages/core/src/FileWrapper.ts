@@ -23,7 +23,7 @@ import type * as Stream from "effect/Stream"
 import type { AioContext } from "./AioContext.js"
 import type { AioError, InvalidStateError } from "./AioError.js"
 import type * as AIOFile from "./AIOFile.js"
-import type { DataOf, FileMode } from "./FileMode.js"
+import type { DataOf, FileMode, ValidMode } from "./FileMode.js"
 import * as internal from "./internal/fileWrapper.js"
 
 /**
@@ -86,7 +86,7 @@ export interface FileWrapper<A extends string | Uint8Array = string | Uint8Array
  */
 export const open: <M extends string = "r">(
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: AIOFile.Options
 ) => Effect.Effect<FileWrapper<DataOf<M>>, AioError, AioContext | Scope.Scope> = internal.open
 

@@ -4,8 +4,9 @@
  * `@ts-expect-error` compiles. The code that must not compile sits in callbacks of `typesOnly`,
  * which never runs them; what does run checks that the types and the runtime agree.
  */
-import { AioContext, AIOFile } from "@effect-aiofile/core"
+import { AioContext, AIOFile, FileMode, FileWrapper } from "@effect-aiofile/core"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
@@ -13,6 +14,67 @@ import * as Schema from "effect/Schema"
 
 /** Type-checks `check` without running it. */
 const typesOnly = (_check: () => unknown): void => {}
+
+/** Every mode `parseMode` accepts, written out: its type must be `FileMode.Mode`. */
+const everyMode = [
+  ...["r", "w", "a", "x"],
+  ...["r+", "w+", "a+", "x+", "+r", "+w", "+a", "+x"],
+  ...["rb", "wb", "ab", "xb", "br", "bw", "ba", "bx", "rt", "wt", "at", "xt", "tr", "tw", "ta", "tx"],
+  ...["r+b", "w+b", "a+b", "x+b", "r+t", "w+t", "a+t", "x+t"],
+  ...["rb+", "wb+", "ab+", "xb+", "rt+", "wt+", "at+", "xt+"],
+  ...["+rb", "+wb", "+ab", "+xb", "+rt", "+wt", "+at", "+xt"],
+  ...["+br", "+bw", "+ba", "+bx", "+tr", "+tw", "+ta", "+tx"],
+  ...["br+", "bw+", "ba+", "bx+", "tr+", "tw+", "ta+", "tx+"],
+  ...["b+r", "b+w", "b+a", "b+x", "t+r", "t+w", "t+a", "t+x"]
+] as const
+
+/** Every string of at most `maxLength` characters from `alphabet`. */
+const stringsOf = (alphabet: string, maxLength: number): Array<string> => {
+  let longest = [""]
+  const all = [""]
+  for (let length = 1; length <= maxLength; length++) {
+    longest = longest.flatMap((prefix) => [...alphabet].map((char) => prefix + char))
+    all.push(...longest)
+  }
+  return all
+}
+
+describe("FileMode.Mode", () => {
+  it("is the set of strings parseMode accepts", () => {
+    expectTypeOf<(typeof everyMode)[number]>().toEqualTypeOf<FileMode.Mode>()
+    // every string of up to 4 characters from the mode letters, a repeat-prone set and a stranger
+    const accepted = stringsOf("rwax+btR", 4).filter((mode) => Either.isRight(FileMode.parseMode(mode)))
+    expect(new Set(accepted)).toEqual(new Set(everyMode))
+    expect(accepted).toHaveLength(76)
+  })
+
+  it("a mode literal outside Mode does not compile; a string known only at run time does", () => {
+    typesOnly(() => {
+      // @ts-expect-error "rw" has two of r, w, a, x
+      AIOFile.open("f", "rw")
+      // @ts-expect-error "rbt" has both b and t
+      AIOFile.make("f", "rbt")
+      // @ts-expect-error the empty string has none of r, w, a, x
+      AIOFile.open("f", "")
+      // @ts-expect-error modes are lowercase
+      AIOFile.open("f", "R")
+      // @ts-expect-error "r++" has two +
+      FileWrapper.open("f", "r++")
+      // @ts-expect-error "wx" is Node's flag, not a mode
+      AIOFile.fromFd(3, { mode: "wx" })
+      // @ts-expect-error a union of literals is checked member by member
+      AIOFile.open("f", Math.random() > 0.5 ? "r" : "rw")
+      class Bad extends Context.Tag("Bad")<Bad, AIOFile.AIOFile<string>>() {}
+      // @ts-expect-error the layer's mode is checked too
+      AIOFile.layer(Bad, "f", "rw+")
+
+      const fromConfig: string = process.env.MODE ?? "r"
+      AIOFile.open("f", fromConfig)
+      FileWrapper.open("f", fromConfig)
+      AIOFile.fromFd(3, { mode: fromConfig })
+    })
+  })
+})
 
 describe("AIOFile.Encoding", () => {
   it("names the supported encodings; another name does not compile", () => {

@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
-import type { DataOf, FileMode } from "../FileMode.js"
+import type { DataOf, FileMode, ValidMode } from "../FileMode.js"
 import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
 import { checkPath, checkPermissions, checkPosition, describeValue, notSafe } from "./aioFileArguments.js"
@@ -761,7 +761,7 @@ const resolve = (
 /** @internal */
 export const make = <M extends string = "r">(
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: AioFile.Options
 ): Effect.Effect<AioFile.AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> =>
   Effect.suspend(() => {
@@ -775,13 +775,13 @@ export const make = <M extends string = "r">(
 /** @internal */
 export const open = <M extends string = "r">(
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: AioFile.Options
 ): Effect.Effect<AioFile.AIOFile<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
   // the unopened file is the resource, so its open stays interruptible: whatever it left (open,
   // unopened again after an interruption, or failed) the finalizer's close handles
   Effect.flatMap(
-    Effect.acquireRelease(make(path, mode, options), (file) =>
+    Effect.acquireRelease(make<M>(path, mode, options), (file) =>
       Effect.catchAll(file.close, (error) =>
         Effect.logWarning(`AIOFile: closing ${file.name} failed in a finalizer`, error))),
     (file) =>
@@ -791,7 +791,7 @@ export const open = <M extends string = "r">(
 /** @internal */
 export const fromFd = <M extends string>(
   fd: number,
-  options: AioFile.Options & { readonly mode: M; readonly name?: string | undefined }
+  options: AioFile.Options & { readonly mode: ValidMode<M>; readonly name?: string | undefined }
 ): Effect.Effect<AioFile.AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> =>
   Effect.suspend(() => {
     if (!(Number.isSafeInteger(fd) && fd >= 0)) {
@@ -808,6 +808,6 @@ export const fromFd = <M extends string>(
 export const layer = <I, M extends string = "r">(
   tag: Context.Tag<I, AioFile.AIOFile<DataOf<NoInfer<M>>>>,
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: AioFile.Options
-): Layer.Layer<I, AioError, AioContext> => Layer.scoped(tag, open(path, mode, options))
+): Layer.Layer<I, AioError, AioContext> => Layer.scoped(tag, open<M>(path, mode, options))

@@ -8,7 +8,7 @@ import * as Stream from "effect/Stream"
 import type { AioContext } from "../AioContext.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AIOFile from "../AIOFile.js"
-import type { DataOf } from "../FileMode.js"
+import type { DataOf, ValidMode } from "../FileMode.js"
 import type * as FileWrapper from "../FileWrapper.js"
 import { badArgument } from "./aioError.js"
 import * as aioFile from "./aioFile.js"
@@ -276,10 +276,10 @@ const wrap = <A extends string | Uint8Array>(
 /** @internal */
 export const open = <M extends string = "r">(
   path: string,
-  mode?: M,
+  mode?: ValidMode<M>,
   options?: AIOFile.Options
 ): Effect.Effect<FileWrapper.FileWrapper<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
-  Effect.flatMap(aioFile.make(path, mode, options), (file) =>
+  Effect.flatMap(aioFile.make<M>(path, mode, options), (file) =>
     Effect.zipRight(
       Effect.acquireRelease(file.open, (_, exit) => exit._tag === "Failure" ? Effect.ignore(file.close) : Effect.void),
       wrap(file, true)
