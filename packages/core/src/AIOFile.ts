@@ -29,7 +29,7 @@ import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { AioContext, AioContextService } from "./AioContext.js"
 import type { AioError, InvalidStateError } from "./AioError.js"
-import type { DataOf, FileMode, ValidMode } from "./FileMode.js"
+import type { DataOf, FileMode, IsReadable, IsWritable, ValidMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
 import * as internalStream from "./internal/aioFileStream.js"
 import * as internalEncoding from "./internal/encoding.js"
@@ -48,13 +48,13 @@ export const TypeId: unique symbol = internal.TypeId
 export type TypeId = typeof TypeId
 
 /**
- * A file on an `AioContext`. `A` is the data it reads and writes: `string` for a text mode,
- * `Uint8Array` for a binary one.
+ * What every file has, whatever its mode: its name, mode and encoding, its lifecycle, syncing, its
+ * size and its codec. `ReadableFile` and `WritableFile` add the reads and the writes.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> extends Pipeable, Inspectable {
+export interface BaseFile extends Pipeable, Inspectable {
   readonly [TypeId]: TypeId
   /** The path it was made with (or the name given to `fromFd`). */
   readonly name: string
@@ -85,6 +85,26 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
    * closing has begun.
    */
   readonly state: Effect.Effect<number>
+  /** Flushes data and metadata to the device (fsync). */
+  readonly fsync: Effect.Effect<void, AioError>
+  /** Flushes data to the device (fdatasync). */
+  readonly fdsync: Effect.Effect<void, AioError>
+  /** The file's size in bytes now (fstat's `st_size`). */
+  readonly size: Effect.Effect<number, AioError>
+  /** Encodes text with the file's encoding (strict). */
+  encodeBytes(data: string): Either.Either<Uint8Array, PlatformError.BadArgument>
+  /** Decodes bytes with the file's encoding (strict: `SystemError` reason `InvalidData`). */
+  decodeBytes(data: Uint8Array): Either.Either<string, PlatformError.SystemError>
+}
+
+/**
+ * A file that reads: the type of a file opened with `r` or a `+` mode. `A` is the data it reads:
+ * `string` for a text mode, `Uint8Array` for a binary one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReadableFile<A extends string | Uint8Array = string | Uint8Array> extends BaseFile {
   /**
    * Reads `size` bytes at `offset` (`size = -1`: up to the end of the file), decoded in text mode.
    * Short at the end of the file, empty past it.
@@ -110,6 +130,16 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   readIntoMany(
     requests: Iterable<{ readonly buffer: Uint8Array; readonly offset: number }>
   ): Effect.Effect<Array<number>, AioError>
+}
+
+/**
+ * A file that writes: the type of a file opened with `w`, `a`, `x` or a `+` mode. `A` is the data
+ * it writes: `string` for a text mode, `Uint8Array` for a binary one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WritableFile<A extends string | Uint8Array = string | Uint8Array> extends BaseFile {
   /** Writes a string (text mode) or bytes (binary mode) at `offset`; returns the bytes written. */
   write(data: A, offset?: number): Effect.Effect<number, AioError>
   /**
@@ -127,19 +157,41 @@ export interface AIOFile<A extends string | Uint8Array = string | Uint8Array> ex
   writeBytesMany(
     requests: Iterable<{ readonly data: Uint8Array; readonly offset: number }>
   ): Effect.Effect<Array<number>, AioError>
-  /** Flushes data and metadata to the device (fsync). */
-  readonly fsync: Effect.Effect<void, AioError>
-  /** Flushes data to the device (fdatasync). */
-  readonly fdsync: Effect.Effect<void, AioError>
-  /** The file's size in bytes now (fstat's `st_size`). */
-  readonly size: Effect.Effect<number, AioError>
   /** Sets the file's size (ftruncate); default 0. */
   truncate(length?: number): Effect.Effect<void, AioError>
-  /** Encodes text with the file's encoding (strict). */
-  encodeBytes(data: string): Either.Either<Uint8Array, PlatformError.BadArgument>
-  /** Decodes bytes with the file's encoding (strict: `SystemError` reason `InvalidData`). */
-  decodeBytes(data: Uint8Array): Either.Either<string, PlatformError.SystemError>
 }
+
+/**
+ * A file on an `AioContext` that reads and writes: the type of a file opened with a `+` mode, and
+ * of one whose mode is a `string` known only at run time (whose reads and writes are then checked
+ * against the mode when they run). `A` is the data it reads and writes: `string` for a text mode,
+ * `Uint8Array` for a binary one, either when the mode is only known at run time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AIOFile<A extends string | Uint8Array = string | Uint8Array>
+  extends ReadableFile<A>, WritableFile<A>
+{}
+
+/**
+ * The type of a file opened with mode `M`: `ReadableFile` for `r` modes, `WritableFile` for `w`,
+ * `a` and `x` modes, `AIOFile` for `+` modes and for a `string` mode known only at run time, each
+ * with the data type of `FileMode.DataOf<M>`.
+ *
+ * @example
+ * import type { AIOFile } from "@effect-aiofile/core"
+ *
+ * type Log = AIOFile.ForMode<"ab"> // AIOFile.WritableFile<Uint8Array>: no read, no stream
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ForMode<M extends string> = string extends M ? AIOFile
+  : M extends string ? IsReadable<M> extends true ? IsWritable<M> extends true ? AIOFile<DataOf<M>>
+      : ReadableFile<DataOf<M>>
+    : WritableFile<DataOf<M>>
+  : never
 
 /**
  * The name of an encoding, as `Options.encoding` takes it: a canonical name (`utf-8`, `utf-16le`,
@@ -225,8 +277,10 @@ export const isAIOFile: (u: unknown) => u is AIOFile = internal.isAIOFile
  * Makes an unopened file (aiofile's constructor): call `open` and `close` yourself, or use `open`.
  * Fails with `BadArgument` for an invalid mode, an unknown encoding or a path with a NUL byte.
  *
- * A mode literal is checked at compile time (see `FileMode.ValidMode`); a mode typed `string` is
- * checked here.
+ * A mode literal is checked at compile time (see `FileMode.ValidMode`) and types the file (see
+ * `ForMode`): `"r"` gives a `ReadableFile<string>`, `"wb"` a `WritableFile<Uint8Array>`, `"r+"` an
+ * `AIOFile<string>`. A mode typed `string` gives an `AIOFile` whose operations check the mode when
+ * they run.
  *
  * @since 0.1.0
  * @category constructors
@@ -235,7 +289,7 @@ export const make: <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: Options
-) => Effect.Effect<AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> = internal.make
+) => Effect.Effect<ForMode<M>, PlatformError.BadArgument, AioContext> = internal.make
 
 /**
  * Opens a file in a scope: the scope's finalizer runs fdsync (when the file is writable) and close.
@@ -255,7 +309,7 @@ export const open: <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: Options
-) => Effect.Effect<AIOFile<DataOf<M>>, AioError, AioContext | Scope.Scope> = internal.open
+) => Effect.Effect<ForMode<M>, AioError, AioContext | Scope.Scope> = internal.open
 
 /**
  * Wraps a descriptor the caller owns (aiofile's `from_fp`): the file is open at once, and its `close`
@@ -267,7 +321,7 @@ export const open: <M extends string = "r">(
 export const fromFd: <M extends string>(
   fd: number,
   options: Options & { readonly mode: ValidMode<M>; readonly name?: string | undefined }
-) => Effect.Effect<AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> = internal.fromFd
+) => Effect.Effect<ForMode<M>, PlatformError.BadArgument, AioContext> = internal.fromFd
 
 /**
  * Options of `writeFile`.
@@ -360,14 +414,15 @@ export const writeFile: (
  * import { AIOFile } from "@effect-aiofile/core"
  * import * as Context from "effect/Context"
  *
- * class Journal extends Context.Tag("Journal")<Journal, AIOFile.AIOFile<Uint8Array>>() {}
+ * // "ab" writes bytes and cannot read: the tag's service is the type of such a file
+ * class Journal extends Context.Tag("Journal")<Journal, AIOFile.WritableFile<Uint8Array>>() {}
  * const JournalLive = AIOFile.layer(Journal, "/var/tmp/journal.bin", "ab")
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer: <I, M extends string = "r">(
-  tag: Context.Tag<I, AIOFile<DataOf<NoInfer<M>>>>,
+  tag: Context.Tag<I, ForMode<NoInfer<M>>>,
   path: string,
   mode?: ValidMode<M>,
   options?: Options
@@ -417,8 +472,8 @@ export const DEFAULT_CHUNK_SIZE: number = internalStream.DEFAULT_CHUNK_SIZE
  * @category streams
  */
 export const stream: {
-  (options?: StreamOptions): <A extends string | Uint8Array>(file: AIOFile<A>) => Stream.Stream<A, AioError>
-  <A extends string | Uint8Array>(file: AIOFile<A>, options?: StreamOptions): Stream.Stream<A, AioError>
+  (options?: StreamOptions): <A extends string | Uint8Array>(file: ReadableFile<A>) => Stream.Stream<A, AioError>
+  <A extends string | Uint8Array>(file: ReadableFile<A>, options?: StreamOptions): Stream.Stream<A, AioError>
 } = dual((args) => isAIOFile(args[0]), internalStream.stream)
 
 /**
@@ -441,8 +496,10 @@ export interface SinkOptions {
  * @category sinks
  */
 export const sink: {
-  (options?: SinkOptions): <A extends string | Uint8Array>(file: AIOFile<A>) => Sink.Sink<number, A, never, AioError>
-  <A extends string | Uint8Array>(file: AIOFile<A>, options?: SinkOptions): Sink.Sink<number, A, never, AioError>
+  (
+    options?: SinkOptions
+  ): <A extends string | Uint8Array>(file: WritableFile<A>) => Sink.Sink<number, A, never, AioError>
+  <A extends string | Uint8Array>(file: WritableFile<A>, options?: SinkOptions): Sink.Sink<number, A, never, AioError>
 } = dual((args) => isAIOFile(args[0]), internalStream.sink)
 
 /**
@@ -470,6 +527,6 @@ export interface LinesOptions {
  * @category streams
  */
 export const lines: {
-  (options?: LinesOptions): <A extends string | Uint8Array>(file: AIOFile<A>) => Stream.Stream<A, AioError>
-  <A extends string | Uint8Array>(file: AIOFile<A>, options?: LinesOptions): Stream.Stream<A, AioError>
+  (options?: LinesOptions): <A extends string | Uint8Array>(file: ReadableFile<A>) => Stream.Stream<A, AioError>
+  <A extends string | Uint8Array>(file: ReadableFile<A>, options?: LinesOptions): Stream.Stream<A, AioError>
 } = dual((args) => isAIOFile(args[0]), internalStream.lines)

@@ -79,6 +79,28 @@ export type Mode =
 export type ValidMode<M extends string> = string extends M ? M : M extends Mode ? M : Mode
 
 /**
+ * Whether a mode reads: `true` for a mode literal with `r` or `+`, `false` for another literal,
+ * `boolean` when the mode is only known at run time.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type IsReadable<M extends string> = string extends M ? boolean
+  : M extends `${string}${"r" | "+"}${string}` ? true
+  : false
+
+/**
+ * Whether a mode writes: `true` for a mode literal with `w`, `a`, `x` or `+`, `false` for another
+ * literal, `boolean` when the mode is only known at run time.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type IsWritable<M extends string> = string extends M ? boolean
+  : M extends `${string}${"w" | "a" | "x" | "+"}${string}` ? true
+  : false
+
+/**
  * The data type a mode string implies: `Uint8Array` for a binary mode literal, `string` for a text
  * mode literal, and the union when the mode is only known at run time.
  *

@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
-import type { DataOf, FileMode, ValidMode } from "../FileMode.js"
+import type { FileMode, ValidMode } from "../FileMode.js"
 import { callbackForm, isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
 import { checkPath, checkPermissions, checkPosition, describeValue, notSafe } from "./aioFileArguments.js"
@@ -758,18 +758,25 @@ const resolve = (
     return Either.right({ mode: fileMode, codec, settings })
   })
 
+/**
+ * The file typed by its mode (see `AIOFile.ForMode`). There is one class whatever the mode: the
+ * types only hide what the mode cannot do, which the file also checks when it runs.
+ */
+const forMode = <M extends string>(file: AIOFileImpl<string | Uint8Array>): AioFile.ForMode<M> =>
+  file as unknown as AioFile.ForMode<M>
+
 /** @internal */
 export const make = <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: AioFile.Options
-): Effect.Effect<AioFile.AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> =>
+): Effect.Effect<AioFile.ForMode<M>, PlatformError.BadArgument, AioContext> =>
   Effect.suspend(() => {
     const invalid = checkPath(path)
     if (invalid !== undefined) return Effect.fail(invalid)
     return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, mode, settings }) =>
       Effect.map(AioContext, (context) =>
-        new AIOFileImpl<DataOf<M>>(context, path, mode, codec, true, undefined, settings)))
+        forMode<M>(new AIOFileImpl(context, path, mode, codec, true, undefined, settings))))
   })
 
 /** @internal */
@@ -777,7 +784,7 @@ export const open = <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: AioFile.Options
-): Effect.Effect<AioFile.AIOFile<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
+): Effect.Effect<AioFile.ForMode<M>, AioError, AioContext | Scope.Scope> =>
   // the unopened file is the resource, so its open stays interruptible: whatever it left (open,
   // unopened again after an interruption, or failed) the finalizer's close handles
   Effect.flatMap(
@@ -792,7 +799,7 @@ export const open = <M extends string = "r">(
 export const fromFd = <M extends string>(
   fd: number,
   options: AioFile.Options & { readonly mode: ValidMode<M>; readonly name?: string | undefined }
-): Effect.Effect<AioFile.AIOFile<DataOf<M>>, PlatformError.BadArgument, AioContext> =>
+): Effect.Effect<AioFile.ForMode<M>, PlatformError.BadArgument, AioContext> =>
   Effect.suspend(() => {
     if (!(Number.isSafeInteger(fd) && fd >= 0)) {
       return Effect.fail(badArgument("fromFd", `fd must be a non-negative integer, got ${String(fd)}`))
@@ -800,13 +807,13 @@ export const fromFd = <M extends string>(
     return Effect.flatMap(resolve(options.mode, options), ({ codec, mode }) =>
       Effect.map(
         AioContext,
-        (context) => new AIOFileImpl<DataOf<M>>(context, options.name ?? `fd:${fd}`, mode, codec, false, fd)
+        (context) => forMode<M>(new AIOFileImpl(context, options.name ?? `fd:${fd}`, mode, codec, false, fd))
       ))
   })
 
 /** @internal */
 export const layer = <I, M extends string = "r">(
-  tag: Context.Tag<I, AioFile.AIOFile<DataOf<NoInfer<M>>>>,
+  tag: Context.Tag<I, AioFile.ForMode<NoInfer<M>>>,
   path: string,
   mode?: ValidMode<M>,
   options?: AioFile.Options

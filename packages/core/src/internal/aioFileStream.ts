@@ -19,10 +19,10 @@ export const DEFAULT_CHUNK_SIZE = 256 * 1024
 const DECODE_PIECE = 64 * 1024
 
 /** @internal */
-export const codecOf = (file: AioFile.AIOFile): Codec => codecFor(file.encoding)!
+export const codecOf = (file: AioFile.BaseFile): Codec => codecFor(file.encoding)!
 
 /** @internal */
-export const invalidData = (file: AioFile.AIOFile, method: string) => (why: string) =>
+export const invalidData = (file: AioFile.BaseFile, method: string) => (why: string) =>
   new PlatformError.SystemError({
     reason: "InvalidData",
     module: "FileSystem",
@@ -56,7 +56,7 @@ const checkOptions = (
 
 /** The file's bytes from `offset`, a read of at most `chunkSize` per chunk, until the end or `limit` bytes. */
 const byteChunks = (
-  file: AioFile.AIOFile,
+  file: AioFile.ReadableFile,
   offset: number,
   chunkSize: number,
   limit: number
@@ -79,7 +79,7 @@ const byteChunks = (
  * chunk being consumed, the one read ahead and the one being read.
  */
 const recycledChunks = (
-  file: AioFile.AIOFile,
+  file: AioFile.ReadableFile,
   offset: number,
   chunkSize: number
 ): Stream.Stream<Uint8Array, AioError> =>
@@ -98,7 +98,7 @@ const recycledChunks = (
 
 /** @internal */
 export const stream = <A extends string | Uint8Array>(
-  file: AioFile.AIOFile<A>,
+  file: AioFile.ReadableFile<A>,
   options: AioFile.StreamOptions = {}
 ): Stream.Stream<A, AioError> => {
   const invalid = checkOptions("stream", options)
@@ -123,7 +123,7 @@ export const stream = <A extends string | Uint8Array>(
 
 /** @internal */
 export const sink = <A extends string | Uint8Array>(
-  file: AioFile.AIOFile<A>,
+  file: AioFile.WritableFile<A>,
   options: AioFile.SinkOptions = {}
 ): Sink.Sink<number, A, never, AioError> => {
   const offset = options.offset ?? 0
@@ -160,7 +160,7 @@ const gathered = (items: ReadonlyArray<string | Uint8Array>): string | Uint8Arra
 
 /** @internal */
 export const lines = <A extends string | Uint8Array>(
-  file: AioFile.AIOFile<A>,
+  file: AioFile.ReadableFile<A>,
   options: AioFile.LinesOptions = {}
 ): Stream.Stream<A, AioError> => {
   const invalid = checkOptions("lines", options)

@@ -29,8 +29,14 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       })
       : Effect.dieMessage(`expected a failure, got ${String(exit.value)}`))
 
-/** A user's tag for a file provided by `AIOFile.layer`. */
-class Notes extends Context.Tag("@effect-aiofile/core/Conformance/Notes")<Notes, AIOFile.AIOFile<string>>() {}
+/** A user's tag for a file provided by `AIOFile.layer` (with mode `"r"`). */
+class Notes extends Context.Tag("@effect-aiofile/core/Conformance/Notes")<Notes, AIOFile.ReadableFile<string>>() {}
+
+/**
+ * A mode known only at run time: its file has every operation in its type, and checks the mode when
+ * one runs (the checks the tests below make).
+ */
+const atRunTime = (mode: string): string => mode
 
 const expectTag = (error: unknown, tag: string, reason?: string) => {
   expect(error).toHaveProperty("_tag", tag)
@@ -430,7 +436,7 @@ export const suite = (name: string, options: Options): void => {
               "BadArgument"
             )
             expectTag(yield* failure(file.writeBytesMany([{ data: bytes(1), offset: -5 }])), "BadArgument")
-            const readOnly = yield* AIOFile.open(file.name, "rb")
+            const readOnly = yield* AIOFile.open(file.name, atRunTime("rb"))
             expectTag(yield* failure(readOnly.writeBytesMany([{ data: bytes(1), offset: 0 }])), "BadArgument")
           }).pipe(Effect.scoped))
 
@@ -510,9 +516,9 @@ export const suite = (name: string, options: Options): void => {
 
         it.effect("text to a binary file and bytes to a text file are a BadArgument", () =>
           Effect.gen(function*() {
-            const binary: AIOFile.AIOFile = yield* AIOFile.open(fresh("types"), "wb")
+            const binary: AIOFile.AIOFile = yield* AIOFile.open(fresh("types"), atRunTime("wb"))
             expectTag(yield* failure(binary.write("text", 0)), "BadArgument")
-            const text: AIOFile.AIOFile = yield* AIOFile.open(fresh("types"), "w")
+            const text: AIOFile.AIOFile = yield* AIOFile.open(fresh("types"), atRunTime("w"))
             expectTag(yield* failure(text.write(bytes(1), 0)), "BadArgument")
             expectTag(yield* failure(text.writeBytes("x" as unknown as Uint8Array, 0)), "BadArgument")
           }).pipe(Effect.scoped))
@@ -538,9 +544,9 @@ export const suite = (name: string, options: Options): void => {
         it.effect("reading a write-only file and writing a read-only one are refused", () =>
           Effect.gen(function*() {
             const path = yield* withContent("direction", "data")
-            const writeOnly = yield* AIOFile.open(path, "a")
+            const writeOnly = yield* AIOFile.open(path, atRunTime("a"))
             expectTag(yield* failure(writeOnly.read()), "BadArgument")
-            const readOnly = yield* AIOFile.open(path, "r")
+            const readOnly = yield* AIOFile.open(path, atRunTime("r"))
             expectTag(yield* failure(readOnly.write("x")), "BadArgument")
           }).pipe(Effect.scoped))
 

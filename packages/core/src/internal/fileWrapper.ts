@@ -8,7 +8,7 @@ import * as Stream from "effect/Stream"
 import type { AioContext } from "../AioContext.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AIOFile from "../AIOFile.js"
-import type { DataOf, ValidMode } from "../FileMode.js"
+import type { ValidMode } from "../FileMode.js"
 import type * as FileWrapper from "../FileWrapper.js"
 import { badArgument } from "./aioError.js"
 import * as aioFile from "./aioFile.js"
@@ -273,19 +273,33 @@ const wrap = <A extends string | Uint8Array>(
     (wrapper) => wrapper.releaseInFinalizer
   )
 
+/**
+ * A wrapper typed by its file's type (see `FileWrapper.ForFile`). Every file is one class, which
+ * checks its mode when it runs, and so is every wrapper: the types only hide what the mode cannot do.
+ */
+const wrapTyped = <F extends AIOFile.ReadableFile | AIOFile.WritableFile>(
+  file: F,
+  owner: boolean
+): Effect.Effect<FileWrapper.ForFile<F>, AioError, Scope.Scope> =>
+  wrap(file as unknown as AIOFile.AIOFile, owner) as unknown as Effect.Effect<
+    FileWrapper.ForFile<F>,
+    AioError,
+    Scope.Scope
+  >
+
 /** @internal */
 export const open = <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: AIOFile.Options
-): Effect.Effect<FileWrapper.FileWrapper<DataOf<M>>, AioError, AioContext | Scope.Scope> =>
+): Effect.Effect<FileWrapper.ForMode<M>, AioError, AioContext | Scope.Scope> =>
   Effect.flatMap(aioFile.make<M>(path, mode, options), (file) =>
     Effect.zipRight(
       Effect.acquireRelease(file.open, (_, exit) => exit._tag === "Failure" ? Effect.ignore(file.close) : Effect.void),
-      wrap(file, true)
+      wrapTyped(file, true)
     ))
 
 /** @internal */
-export const fromAIOFile = <A extends string | Uint8Array>(
-  file: AIOFile.AIOFile<A>
-): Effect.Effect<FileWrapper.FileWrapper<A>, AioError, Scope.Scope> => wrap(file, false)
+export const fromAIOFile = <F extends AIOFile.ReadableFile | AIOFile.WritableFile>(
+  file: F
+): Effect.Effect<FileWrapper.ForFile<F>, AioError, Scope.Scope> => wrapTyped(file, false)
