@@ -123,7 +123,7 @@ export const suite = (name: string, options: Options): void => {
     })
   const contentOf = (path: string) => Effect.scoped(Effect.flatMap(AIOFile.open(path, "rb"), (file) => file.read()))
 
-  describe(`conformance: ${name}`, () => {
+  describe(`conformance: ${name}`, { timeout: 60_000 }, () => {
     layer(options.layer, { excludeTestServices: true })((it) => {
       describe("lifecycle", () => {
         it.effect("the context's operations take their own arguments only: Effect.forEach(fds, context.close)", () =>
