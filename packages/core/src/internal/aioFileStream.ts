@@ -2,15 +2,16 @@ import * as PlatformError from "@effect/platform/Error"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { AioError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import { isDetached } from "./aioContext.js"
-import { badArgument } from "./aioError.js"
+import { badArgument, relabel } from "./aioError.js"
 import { type Codec, codecFor } from "./encoding.js"
-import { concat, makeLineSplitter } from "./lineSplitter.js"
+import { makeLineSplitter } from "./lineSplitter.js"
 
 /** @internal */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024
@@ -130,32 +131,73 @@ export const sink = <A extends string | Uint8Array>(
   if (!(Number.isSafeInteger(offset) && offset >= 0)) {
     return Sink.fail(badArgument("sink", `offset must be a non-negative integer, got ${offset}`))
   }
-  return Sink.foldLeftChunksEffect(
-    0,
-    (written, chunk: Chunk.Chunk<A>) => {
-      const joined = gathered(Chunk.toReadonlyArray(chunk))
-      return joined === undefined
-        ? Effect.reduce(chunk, written, (total, data) => Effect.map(file.write(data, offset + total), (n) => total + n))
-        : Effect.map(file.write(joined as A, offset + written), (n) => written + n)
+  return Sink.suspend(() => {
+    // two gatherers in turn: one chunk's bytes are written while the next chunk is gathered
+    const gatherers = [makeGatherer(file), makeGatherer(file)]
+    let chunks = 0
+    let written = 0
+    let pending: Fiber.RuntimeFiber<number, AioError> | undefined
+    const settled = Effect.suspend(() => pending === undefined ? Effect.void : Fiber.join(pending))
+    const writeChunk = (chunk: Chunk.Chunk<A>): Effect.Effect<void, AioError> => {
+      const gathered = gatherers[chunks++ % 2]!(Chunk.toReadonlyArray(chunk))
+      if (gathered === undefined) {
+        // empty, mixed or of the wrong kind: item by item, so a wrong item fails as its write does
+        return Effect.zipRight(
+          settled,
+          Effect.forEach(chunk, (data) => Effect.map(file.write(data, offset + written), (n) => written += n), {
+            discard: true
+          })
+        )
+      }
+      if (Either.isLeft(gathered)) return Effect.zipRight(settled, Effect.fail(badArgument("sink", gathered.left)))
+      const at = offset + written
+      written += gathered.right.length
+      return Effect.zipRight(
+        settled,
+        Effect.map(
+          // born uninterruptible: a chunk the sink took is written, whatever stops the stream after
+          Effect.uninterruptible(
+            Effect.fork(Effect.mapError(file.writeBytes(gathered.right, at), relabel("sink", file.name)))
+          ),
+          (fiber) => {
+            pending = fiber
+          }
+        )
+      )
     }
-  )
+    return Sink.foldLeftChunksEffect(undefined as void, (_, chunk: Chunk.Chunk<A>) => writeChunk(chunk)).pipe(
+      Sink.mapEffect(() => Effect.as(settled, written))
+    )
+  })
 }
 
 /**
- * A chunk's items as one piece of data, so a sink writes it in one operation: strings joined,
- * bytes copied into one buffer (a chunk of one item is the item). Undefined for an empty chunk or
- * one that mixes kinds, whose items are written one by one (a wrong kind is then the write's
- * `BadArgument`).
+ * Joins a chunk's items into one piece of data for one write, in a buffer of its own that its next
+ * call reuses: strings in a text file, encoded with its codec; bytes in a binary file, copied (a
+ * chunk of one item is the item). Undefined for an empty chunk or one with an item of the wrong kind
+ * for the file (or a detached buffer), which the sink writes item by item.
  */
-const gathered = (items: ReadonlyArray<string | Uint8Array>): string | Uint8Array | undefined => {
-  if (items.length === 1) return items[0]
-  if (items.length === 0) return undefined
-  if (items.every((item) => typeof item === "string")) return items.join("")
-  const bytes = items.filter((item): item is Uint8Array => item instanceof Uint8Array && !isDetached(item))
-  if (bytes.length !== items.length) return undefined
-  let length = 0
-  for (const item of bytes) length += item.length
-  return concat(bytes, length)
+const makeGatherer = <A extends string | Uint8Array>(file: AioFile.WritableFile<A>) => {
+  const encode = codecOf(file).reusingEncoder()
+  let buffer = new Uint8Array(0)
+  return (items: ReadonlyArray<string | Uint8Array>): Either.Either<Uint8Array, string> | undefined => {
+    if (items.length === 0) return undefined
+    if (!file.mode.binary) {
+      if (!items.every((item) => typeof item === "string")) return undefined
+      return encode(items.length === 1 ? items[0] as string : items.join(""))
+    }
+    if (!items.every((item) => item instanceof Uint8Array && !isDetached(item))) return undefined
+    if (items.length === 1) return Either.right(items[0] as Uint8Array)
+    let length = 0
+    for (const item of items as ReadonlyArray<Uint8Array>) length += item.length
+    if (buffer.length < length) buffer = new Uint8Array(Math.max(length, buffer.length * 2))
+    let at = 0
+    for (const item of items as ReadonlyArray<Uint8Array>) {
+      buffer.set(item, at)
+      at += item.length
+    }
+    return Either.right(buffer.subarray(0, length))
+  }
 }
 
 /** @internal */

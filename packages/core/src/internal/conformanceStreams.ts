@@ -103,6 +103,51 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         expect(total).toBe(3)
         expect(yield* binary.read()).toEqual(utf8("xyz"))
       }).pipe(Effect.scoped))
+
+    it.effect("writes many chunks of many items (each chunk one write) with every byte in its place", () =>
+      Effect.gen(function*() {
+        const lines = Array.from({ length: 3000 }, (_, i) => `${i}: ${"é😀x".repeat(i % 7)}\n`)
+        for (const size of [1, 7, 256, 3000]) {
+          const text = yield* AIOFile.open(fresh(`sink-text-${size}`), "w+")
+          const textTotal = yield* Stream.fromIterable(lines).pipe(Stream.rechunk(size), Stream.run(AIOFile.sink(text)))
+          expect(yield* text.read()).toBe(lines.join(""))
+          expect(textTotal).toBe(utf8(lines.join("")).length)
+          const binary = yield* AIOFile.open(fresh(`sink-binary-${size}`), "w+b")
+          const binaryTotal = yield* Stream.fromIterable(lines.map(utf8)).pipe(
+            Stream.rechunk(size),
+            Stream.run(AIOFile.sink(binary, { offset: 3 }))
+          )
+          expect(binaryTotal).toBe(textTotal)
+          expect(yield* binary.read()).toEqual(utf8(`\0\0\0${lines.join("")}`))
+        }
+      }).pipe(Effect.scoped))
+
+    it.effect("an item it cannot write fails the sink with BadArgument; the chunks before it stay written", () =>
+      Effect.gen(function*() {
+        const file = yield* AIOFile.open(fresh("sink-bad"), "w+")
+        const items: Array<string> = ["a\n", "b\n", "\ud800 lone\n"]
+        const lone = yield* Stream.fromIterable(items).pipe(
+          Stream.rechunk(2),
+          Stream.run(AIOFile.sink(file)),
+          Effect.flip
+        )
+        expect(lone).toMatchObject({ _tag: "BadArgument", method: "sink" })
+        expect(yield* file.read()).toBe("a\nb\n")
+        const wrongKind = yield* Stream.make("c", utf8("d") as unknown as string).pipe(
+          Stream.run(AIOFile.sink(file, { offset: 4 })),
+          Effect.flip
+        )
+        expect(wrongKind).toMatchObject({ _tag: "BadArgument" })
+        expect(yield* file.read()).toBe("a\nb\nc")
+        // the stream fails right after the sink took a chunk: that chunk is written all the same
+        const upstream = yield* Stream.make("x\n", "y\n").pipe(
+          Stream.concat(Stream.fail("the source failed")),
+          Stream.run(AIOFile.sink(file, { offset: 5 })),
+          Effect.flip
+        )
+        expect(upstream).toBe("the source failed")
+        expect(yield* file.read()).toBe("a\nb\ncx\ny\n")
+      }).pipe(Effect.scoped))
   })
 
   describe("lines", () => {

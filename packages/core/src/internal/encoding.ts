@@ -15,6 +15,13 @@ export interface Codec {
   readonly incremental: () => IncrementalDecoder
   /** The encoded size of a well-formed string. */
   readonly byteLength: (text: string) => number
+  /**
+   * An encoder that writes into a buffer of its own, grown as needed, instead of a fresh one per
+   * call: each result is valid until the encoder's next call (what a writer that waits for its write
+   * needs, without an allocation per write). UTF-8 reuses its buffer; the other encodings, rarely
+   * streamed in bulk, encode afresh.
+   */
+  readonly reusingEncoder: () => (text: string) => Either.Either<Uint8Array, string>
 }
 
 /** Decodes a byte stream piece by piece; `end` fails when the stream stops inside a character. */
@@ -41,6 +48,7 @@ const decoderCodec = (name: CanonicalEncoding, label: string): Codec => {
   const newDecoder = () => new TextDecoder(label, { fatal: true, ignoreBOM: true })
   const decoder = newDecoder()
   const malformed = `the bytes are not valid ${name} (a character is cut or malformed)`
+  const loneSurrogate = `the text holds a lone surrogate, which ${name} cannot encode`
   return {
     name,
     unit: label === "utf-8" ? 1 : 2,
@@ -62,7 +70,19 @@ const decoderCodec = (name: CanonicalEncoding, label: string): Codec => {
     encode: (text) =>
       text.isWellFormed()
         ? Either.right(label === "utf-8" ? utf8Encoder.encode(text) : encodeUtf16le(text))
-        : Either.left(`the text holds a lone surrogate, which ${name} cannot encode`),
+        : Either.left(loneSurrogate),
+    reusingEncoder: () => {
+      if (label !== "utf-8") {
+        return (text) => text.isWellFormed() ? Either.right(encodeUtf16le(text)) : Either.left(loneSurrogate)
+      }
+      let buffer = new Uint8Array(0)
+      return (text) => {
+        if (!text.isWellFormed()) return Either.left(loneSurrogate)
+        // at most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 units)
+        if (buffer.length < text.length * 3) buffer = new Uint8Array(Math.max(text.length * 3, buffer.length * 2))
+        return Either.right(buffer.subarray(0, utf8Encoder.encodeInto(text, buffer).written))
+      }
+    },
     decode: (bytes) => {
       try {
         return Either.right(decoder.decode(bytes))
@@ -89,6 +109,7 @@ const singleByteCodec = (name: CanonicalEncoding, limit: number): Codec => {
     unit: 1,
     byteLength: (text) => text.length,
     incremental: () => ({ push: codec.decode, end: () => Either.right("") }),
+    reusingEncoder: () => (text) => codec.encode(text),
     encode: (text) => {
       const bytes = new Uint8Array(text.length)
       for (let i = 0; i < text.length; i++) {
