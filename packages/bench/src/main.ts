@@ -16,7 +16,17 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { dataFile, jsonlFile, SMALL_FILES, smallFiles, warm, warmSmallFiles, writeFile, writeFiles } from "./files.js"
+import {
+  benchDirectory,
+  dataFile,
+  jsonlFile,
+  SMALL_FILES,
+  smallFiles,
+  warm,
+  warmSmallFiles,
+  writeFile,
+  writeFiles
+} from "./files.js"
 import { baselineOf, participants } from "./participants.js"
 import { markdown, rows, svg } from "./report.js"
 import { failedResult, type WorkerResult } from "./result.js"
@@ -117,6 +127,7 @@ const main = async () => {
     writeFile: writeFile(Math.min(dataSize, 256 * MiB)),
     writeSize: Math.min(dataSize, 256 * MiB),
     jsonlFile: jsonlFile(quick ? 64 * MiB : dataSize),
+    copyFile: path.join(benchDirectory(), `copy-${process.pid}.jsonl`),
     smallFiles: smallFiles(SMALL_FILES),
     // 10,000 files made for this run: only when it writes them
     writeFiles: chosenWorkloads.includes("writefile-4k-qd64") ? writeFiles(SMALL_FILES) : "",
@@ -152,6 +163,7 @@ const main = async () => {
     }
   } finally {
     fs.rmSync(config.writeFile, { force: true })
+    fs.rmSync(config.copyFile, { force: true })
     if (config.writeFiles !== "") fs.rmSync(config.writeFiles, { force: true, recursive: true })
   }
   status(`done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`)

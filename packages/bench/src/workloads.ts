@@ -18,6 +18,7 @@ export const workloads = [
   { id: "write-fdsync", title: "4 KiB write + fdatasync loop" },
   { id: "stream", title: "stream the whole data file" },
   { id: "lines", title: "lines of a JSONL file" },
+  { id: "lines-copy", title: "a JSONL file copied line by line (lines into a sink)" },
   { id: "readfile-4k-qd64", title: "readFile of 10,000 files of 4 KiB, 64 at a time" },
   { id: "writefile-4k-qd64", title: "writeFile of 10,000 files of 4 KiB, 64 at a time" },
   { id: "open-close-qd64", title: "open + close of a read-only file, 64 at a time" }
@@ -39,6 +40,8 @@ export interface Config {
   readonly writeFile: string
   readonly writeSize: number
   readonly jsonlFile: string
+  /** Where the line copy writes (replaced by each copy, removed after the run). */
+  readonly copyFile: string
   /** The directory of the small files the whole-file reads and the opens take, in turn. */
   readonly smallFiles: string
   /** The directory of the files the whole-file writes replace, in turn. */

@@ -15,7 +15,7 @@ import { driveEffect, startTally } from "../drivers.js"
 import { BLOCK } from "../files.js"
 import type { Config, Participant } from "../workloads.js"
 import { effectWholeFileWorkloads } from "./effectWholeFiles.js"
-import { block, checked, checker, MiB, positions, writePositions } from "./shared.js"
+import { block, checked, checkedCopy, checker, MiB, positions, writePositions } from "./shared.js"
 
 const effectWorkloads = (
   layer: () => Layer.Layer<AioContext.AioContext, unknown>
@@ -80,7 +80,26 @@ const effectWorkloads = (
             }
           }))
         return finish()
-      })))
+      }))),
+    // the README's copy, without the fdsync at the end (node's write stream makes none)
+    "lines-copy": (config) =>
+      run(Effect.gen(function*() {
+        const { finish, tally } = startTally()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const source = yield* AIOFile.open(config.jsonlFile, "r")
+          const copy = yield* AIOFile.open(config.copyFile, "w", { syncOnClose: false })
+          yield* AIOFile.lines(source).pipe(
+            Stream.mapChunks((lines) => {
+              tally.ops += lines.length
+              return lines
+            }),
+            Stream.run(AIOFile.sink(copy)),
+            Effect.map((bytes) => tally.bytes += bytes)
+          )
+        }))
+        checkedCopy(tally, config)
+        return finish()
+      }))
   }
 }
 

@@ -3,13 +3,14 @@
  *
  * @since 0.1.0
  */
+import { once } from "node:events"
 import * as fs from "node:fs"
 import * as readline from "node:readline"
 import { driveCallbacks, drivePromises, startTally } from "../drivers.js"
 import { BLOCK } from "../files.js"
 import type { Config, Participant } from "../workloads.js"
 import { callbackWholeFileWorkloads, promisesWholeFileWorkloads } from "./nodeWholeFiles.js"
-import { block, checked, checker, MiB, positions, writePositions } from "./shared.js"
+import { block, checked, checkedCopy, checker, MiB, positions, writePositions } from "./shared.js"
 
 /**
  * @since 0.1.0
@@ -17,7 +18,7 @@ import { block, checked, checker, MiB, positions, writePositions } from "./share
 export const nodeFileHandle: Participant = {
   name: "node:fs",
   description:
-    "node:fs/promises FileHandle.read/write/datasync (a fresh Buffer.allocUnsafe per read); fs.createReadStream for the stream; readline over fs.createReadStream for lines; fs.promises.readFile, writeFile, and open + FileHandle.close",
+    "node:fs/promises FileHandle.read/write/datasync (a fresh Buffer.allocUnsafe per read); fs.createReadStream for the stream; readline over fs.createReadStream for lines, into fs.createWriteStream for the line copy; fs.promises.readFile, writeFile, and open + FileHandle.close",
   unavailable: async () => undefined,
   workloads: {
     "read-4k-qd64": (config) => fileHandleReads(config, 64, BLOCK, false),
@@ -65,6 +66,19 @@ export const nodeFileHandle: Participant = {
         tally.ops++
         tally.bytes += line.length + 1
       }
+      return finish()
+    },
+    "lines-copy": async (config) => {
+      const { finish, tally } = startTally()
+      const lines = readline.createInterface({ input: fs.createReadStream(config.jsonlFile), crlfDelay: Infinity })
+      const out = fs.createWriteStream(config.copyFile)
+      for await (const line of lines) {
+        tally.ops++
+        tally.bytes += line.length + 1
+        if (!out.write(`${line}\n`)) await once(out, "drain")
+      }
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => error ? reject(error) : resolve()))
+      checkedCopy(tally, config)
       return finish()
     },
     ...promisesWholeFileWorkloads

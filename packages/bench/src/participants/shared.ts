@@ -21,6 +21,16 @@ export const checked = (tally: Tally, buffer: Uint8Array, position: number) => {
   if (!verifyRead(buffer, position)) tally.failed++
 }
 
+/**
+ * Counts a line copy as checked, and failed unless the copy has the source's size.
+ *
+ * @since 0.1.0
+ */
+export const checkedCopy = (tally: Tally, config: Config) => {
+  tally.verified++
+  if (fs.statSync(config.copyFile).size !== fs.statSync(config.jsonlFile).size) tally.failed++
+}
+
 /** Where each worker's next read goes: a random 4 KiB block, or (sequential) the next `size` bytes in turn. */
 /** @since 0.1.0 */
 export const positions = (config: Config, depth: number, size: number, sequential: boolean) => {
