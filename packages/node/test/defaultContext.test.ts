@@ -5,11 +5,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
-import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 
 const backendOf = (options?: NodeAioContext.Options) =>
   Effect.exit(
@@ -116,18 +114,4 @@ describe("thread-pool backend on real descriptors", () => {
       yield* file.close
       fs.rmSync(dir, { recursive: true })
     }).pipe(Effect.provide(NodeAioContext.layerThreadPool())))
-})
-
-describe("the demo", () => {
-  it("runs the seed's three examples on real files and says which backend served them", () => {
-    const demo = fileURLToPath(new URL("../dist/demo.js", import.meta.url))
-    const result = spawnSync(process.execPath, [demo], { encoding: "utf8", timeout: 30_000 })
-    expect(result.stderr).toBe("")
-    expect(result.status).toBe(0)
-    expect(result.stdout).toContain("backend io_uring")
-    expect(result.stdout).toContain("read(-1, 0)    -> 280 chars, the whole file: true")
-    expect(result.stdout).toContain(`the file holds "Hello, World!"`)
-    expect(result.stdout).toContain("Wrote 5 bytes")
-    expect(result.stdout).toContain("read back: [0, 1, 2, 3, 4]")
-  })
 })
