@@ -5,12 +5,14 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as AioContext from "../AioContext.js"
 import type { AioContextService, Callback } from "../AioContext.js"
 import * as AioError from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
 import * as FileMode from "../FileMode.js"
+import * as FileWrapper from "../FileWrapper.js"
 import { detachedTests, viaCallback } from "./conformanceDetached.js"
 import { interruptionTests } from "./conformanceInterruption.js"
 import { streamTests } from "./conformanceStreams.js"
@@ -641,11 +643,15 @@ export const suite = (name: string, options: Options): void => {
                 const path = yield* withContent("replaced", "abc")
                 yield* Effect.gen(function*() {
                   const file = yield* AIOFile.open(path, "r+b")
+                  const wrapper = yield* FileWrapper.fromAIOFile(file)
                   for (
                     const [method, effect] of [
                       ["readBytes", file.readBytes(3, 0)],
                       ["readInto", file.readInto(new Uint8Array(3), 0)],
                       ["writeBytes", file.writeBytes(bytes(1), 0)],
+                      ["write", file.write(bytes(1), 0)],
+                      ["write", wrapper.write(bytes(1))],
+                      ["sink", Stream.run(Stream.make(bytes(1), bytes(2)), AIOFile.sink(file))],
                       ["fsync", file.fsync],
                       ["fdsync", file.fdsync]
                     ] as ReadonlyArray<readonly [string, Effect.Effect<unknown, AioError.AioError>]>

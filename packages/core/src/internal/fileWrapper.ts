@@ -10,7 +10,7 @@ import { type AioError, InvalidStateError } from "../AioError.js"
 import type * as AIOFile from "../AIOFile.js"
 import type { ValidMode } from "../FileMode.js"
 import type * as FileWrapper from "../FileWrapper.js"
-import { badArgument } from "./aioError.js"
+import { badArgument, relabel } from "./aioError.js"
 import * as aioFile from "./aioFile.js"
 import { codecOf, invalidData, lines, stream } from "./aioFileStream.js"
 
@@ -178,15 +178,17 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
           ? Either.right(data)
           : Either.left(badArgument("write", `data must be a Uint8Array in binary mode, got ${typeof data}`))
         : typeof data === "string"
-        ? this.file.encodeBytes(data)
+        ? Either.mapLeft(this.file.encodeBytes(data), (error) => badArgument("write", error.description ?? ""))
         : Either.left(badArgument("write", "data must be a string in text mode"))
       if (Either.isLeft(bytes)) return Effect.fail(bytes.left)
-      // the position is taken when the write starts, so concurrent writes line up in start order
+      // The position is taken when the write starts, so concurrent writes line up in start order; a
+      // write that fails has moved it all the same (as aiofile's writer), since later writes may
+      // already have been placed after it.
       const at = this.position
       this.position += bytes.right.length
-      return Effect.as(
-        this.file.writeBytes(bytes.right, at),
-        this.mode.binary ? bytes.right.length : codePoints(data as string)
+      return this.file.writeBytes(bytes.right, at).pipe(
+        Effect.mapError(relabel("write", this.file.name)),
+        Effect.as(this.mode.binary ? bytes.right.length : codePoints(data as string))
       )
     })
   }
