@@ -30,7 +30,7 @@ import {
 import { baselineOf, participants } from "./participants.js"
 import { markdown, rows, svg } from "./report.js"
 import { failedResult, type WorkerResult } from "./result.js"
-import { type Config, type WorkloadId, workloads } from "./workloads.js"
+import { type Config, ownProcess, type WorkloadId, workloads } from "./workloads.js"
 
 const MiB = 1024 * 1024
 
@@ -92,12 +92,25 @@ const status = (text: string) => {
   else process.stderr.write(`${text}\n`)
 }
 
-const runWorker = (participant: string, config: Config): Promise<Array<WorkerResult>> =>
+/**
+ * What each child process of a participant runs: the workloads that share one process, then each
+ * workload that runs in a fresh process of its own.
+ */
+const processes: ReadonlyArray<ReadonlyArray<WorkloadId>> = [
+  chosenWorkloads.filter((id) => !ownProcess(id)),
+  ...chosenWorkloads.filter(ownProcess).map((id) => [id])
+].filter((group) => group.length > 0)
+
+const runWorker = (
+  participant: string,
+  group: ReadonlyArray<WorkloadId>,
+  config: Config
+): Promise<Array<WorkerResult>> =>
   new Promise((resolve) => {
     const worker = fileURLToPath(new URL("./worker.js", import.meta.url))
     const child = spawn(
       process.execPath,
-      [worker, JSON.stringify({ participant, workloads: chosenWorkloads, config })],
+      [worker, JSON.stringify({ participant, workloads: group, config })],
       {
         stdio: ["ignore", "pipe", "pipe"]
       }
@@ -112,7 +125,7 @@ const runWorker = (participant: string, config: Config): Promise<Array<WorkerRes
       )
       if (code !== 0) {
         const why = `worker exited with ${signal ?? code}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`
-        results.push(failedResult(participant, chosenWorkloads[0]!, why))
+        results.push(failedResult(participant, group[0]!, why))
       }
       resolve(results)
     })
@@ -157,7 +170,11 @@ const main = async () => {
       const order = chosen.map((_, i) => chosen[(i + rep) % chosen.length]!)
       for (const [i, participant] of order.entries()) {
         status(`repetition ${rep + 1}/${reps}, participant ${i + 1}/${order.length}: ${participant.name} ...`)
-        mine.push(...await runWorker(participant.name, config))
+        for (const group of processes) {
+          if (group.some((id) => participant.workloads[id] !== undefined)) {
+            mine.push(...await runWorker(participant.name, group, config))
+          }
+        }
       }
       results.push(mine)
     }

@@ -17,8 +17,9 @@ export const workloads = [
   { id: "write-4k-qd64", title: "4 KiB random writes, 64 in flight" },
   { id: "write-fdsync", title: "4 KiB write + fdatasync loop" },
   { id: "stream", title: "stream the whole data file" },
-  { id: "lines", title: "lines of a JSONL file" },
-  { id: "lines-copy", title: "a JSONL file copied line by line (lines into a sink)" },
+  // in a fresh process each: what V8's heap holds after the other workloads changes these figures
+  { id: "lines", title: "lines of a JSONL file", ownProcess: true },
+  { id: "lines-copy", title: "a JSONL file copied line by line (lines into a sink)", ownProcess: true },
   { id: "readfile-4k-qd64", title: "readFile of 10,000 files of 4 KiB, 64 at a time" },
   { id: "writefile-4k-qd64", title: "writeFile of 10,000 files of 4 KiB, 64 at a time" },
   { id: "open-close-qd64", title: "open + close of a read-only file, 64 at a time" }
@@ -28,6 +29,14 @@ export const workloads = [
  * @since 0.1.0
  */
 export type WorkloadId = typeof workloads[number]["id"]
+
+/**
+ * Whether a workload runs in a fresh process of its own.
+ *
+ * @since 0.1.0
+ */
+export const ownProcess = (id: WorkloadId): boolean =>
+  workloads.some((workload) => workload.id === id && "ownProcess" in workload && workload.ownProcess)
 
 /**
  * What a worker process is told.
