@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import type * as PlatformError from "@effect/platform/Error"
-import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
@@ -169,12 +168,21 @@ export interface Entry {
 }
 
 /**
- * The service tag.
+ * The service tag (made in the internal module, so the internal modules that need it as a value do
+ * not import this one).
  *
  * @since 0.1.0
  * @category tags
  */
-export class AioContext extends Context.Tag("@effect-aiofile/core/AioContext")<AioContext, AioContextService>() {}
+export const AioContext: typeof internal.AioContext = internal.AioContext
+
+/**
+ * The service tag's identifier type.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type AioContext = internal.AioContext
 
 /**
  * Options shared by every backend's layer.

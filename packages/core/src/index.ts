@@ -22,3 +22,8 @@ export * as FileMode from "./FileMode.js"
  * @since 0.1.0
  */
 export * as FileWrapper from "./FileWrapper.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AioFaults from "./AioFaults.js"

@@ -1,4 +1,5 @@
 import type * as PlatformError from "@effect/platform/Error"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type {
@@ -15,6 +16,9 @@ import { badArgument } from "./aioError.js"
 
 /** @internal */
 export const MAX_REQUESTS_DEFAULT = 512 as const
+
+/** The service tag, re-exported by `AioContext.ts`. @internal */
+export class AioContext extends Context.Tag("@effect-aiofile/core/AioContext")<AioContext, AioContextService>() {}
 
 /** @internal */
 export const validateMaxRequests = (

@@ -1,8 +1,8 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { AioContext, type MemoryOptions } from "../AioContext.js"
-import { isDetached, make } from "./aioContext.js"
+import type { AioContextService, MemoryOptions } from "../AioContext.js"
+import { AioContext, isDetached, make } from "./aioContext.js"
 import { badArgument, fromErrno } from "./aioError.js"
 import { Flags } from "./fileMode.js"
 import { makeNamespace, normalize, parentOf } from "./memoryNamespace.js"
@@ -13,6 +13,10 @@ const MAX_FILE_SIZE = 2 ** 31 - 1
 class Inode {
   bytes = new Uint8Array(0)
   size = 0
+  /** With durability kept: the content as of the last completed fsync/fdatasync (see `crash`). */
+  durable = new Uint8Array(0)
+  /** With durability kept: whether its name survives a crash (its directory was synced since it was made). */
+  linked = true
 
   /** Makes room for `size` bytes; new bytes are zero (a sparse gap reads as zeros). */
   resize(size: number): void {
@@ -37,79 +41,164 @@ interface Descriptor {
 const canRead = (flags: number) => (flags & 3) !== Flags.O_WRONLY
 const canWrite = (flags: number) => (flags & 3) !== Flags.O_RDONLY
 
+/** How a simulated crash treats what was not made durable. @internal */
+export interface CrashMode {
+  /**
+   * false: every byte not covered by a completed sync is lost and every name not covered by a sync
+   * of its directory vanishes. true: each 512-byte sector written since the file's last sync is
+   * kept or lost by a coin toss, and so is each such name and the file's size (old or new).
+   */
+  readonly torn: boolean
+  /** Draws the coin tosses: a number in [0, 1). */
+  readonly random: () => number
+}
+
+/** The memory backend with the durability the crash simulator needs, and its crash. @internal */
+export interface DurableMemory {
+  readonly context: AioContextService
+  /** Loses what was not made durable (see `CrashMode`); every descriptor open now fails with EIO afterwards. */
+  readonly crash: (mode: CrashMode) => void
+}
+
+/** The size of the unit a torn write keeps or loses. */
+const SECTOR = 512
+
 /** @internal */
 export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext, PlatformError.BadArgument> =>
-  Layer.effect(
-    AioContext,
-    Effect.suspend(() => {
-      const directories = new Set(["/", "/tmp"])
-      const files = new Map<string, Inode>()
-      const descriptors = new Map<number, Descriptor>()
-      const capacity = options.capacity ?? Infinity
-      let used = 0
-      let nextFd = 3
+  Layer.effect(AioContext, Effect.map(makeMemory(options, false), ({ context }) => context))
 
-      const addDirectory = (path: string) => {
-        for (let dir = normalize(path); !directories.has(dir); dir = parentOf(dir)) directories.add(dir)
+/**
+ * A memory file system; with `durable`, each file keeps apart what a completed sync made durable,
+ * and `crash` loses the rest.
+ *
+ * @internal
+ */
+export const makeMemory = (
+  options: MemoryOptions,
+  durable: boolean
+): Effect.Effect<DurableMemory, PlatformError.BadArgument> =>
+  Effect.suspend(() => {
+    const directories = new Set(["/", "/tmp"])
+    const files = new Map<string, Inode>()
+    const descriptors = new Map<number, Descriptor>()
+    /** Descriptors open when the machine crashed: every operation on them fails with EIO. */
+    const crashed = new Set<number>()
+    const capacity = options.capacity ?? Infinity
+    let used = 0
+    let nextFd = 3
+
+    const addDirectory = (path: string) => {
+      for (let dir = normalize(path); !directories.has(dir); dir = parentOf(dir)) directories.add(dir)
+    }
+    for (const dir of options.directories ?? []) addDirectory(dir)
+    for (const [path, content] of Object.entries(options.files ?? {})) {
+      const inode = new Inode()
+      const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content
+      inode.resize(bytes.length)
+      inode.bytes.set(bytes)
+      if (durable) inode.durable = bytes.slice()
+      used += bytes.length
+      addDirectory(parentOf(normalize(path)))
+      files.set(normalize(path), inode)
+    }
+    if (!(capacity >= used)) {
+      return Effect.fail(badArgument("layerMemory", `capacity ${capacity} is below the ${used} bytes of files`))
+    }
+
+    const fail = (code: string, method: string, syscall: string, pathOrDescriptor: string | number) =>
+      Effect.fail(fromErrno(code, { method, syscall, pathOrDescriptor }))
+
+    /** Runs `f` on an open descriptor, or fails with EBADF. */
+    const withFd = <A>(
+      fd: number,
+      method: string,
+      syscall: string,
+      f: (descriptor: Descriptor) => Effect.Effect<A, PlatformError.PlatformError>
+    ) =>
+      Effect.suspend(() => {
+        const descriptor = descriptors.get(fd)
+        return descriptor !== undefined
+          ? f(descriptor)
+          : fail(crashed.has(fd) ? "EIO" : "EBADF", method, syscall, fd)
+      })
+
+    /** Runs `f` on an open regular file, or fails as the kernel does on a directory. */
+    const withFile = <A>(
+      fd: number,
+      method: string,
+      syscall: string,
+      f: (inode: Inode, descriptor: Descriptor) => Effect.Effect<A, PlatformError.PlatformError>
+    ) =>
+      withFd(fd, method, syscall, (descriptor) =>
+        descriptor.inode === undefined
+          ? fail(syscall.startsWith("f") ? "EINVAL" : "EISDIR", method, syscall, fd)
+          : f(descriptor.inode, descriptor))
+
+    /** Runs `f` unless `buffer` is detached, which is refused before any I/O, as the native engines do. */
+    const withBuffer = <A>(
+      buffer: Uint8Array,
+      method: string,
+      f: () => Effect.Effect<A, PlatformError.PlatformError>
+    ) => Effect.suspend(() => isDetached(buffer) ? Effect.fail(badArgument(method, "buffer is detached")) : f())
+
+    const resize = (inode: Inode, size: number, method: string, syscall: string, fd: number) => {
+      if (size > MAX_FILE_SIZE) return fail("EFBIG", method, syscall, fd)
+      const growth = Math.max(0, size - inode.size)
+      if (used + growth > capacity) return fail("ENOSPC", method, syscall, fd)
+      used += size - inode.size
+      inode.resize(size)
+      return Effect.void
+    }
+
+    /** What a completed sync of `descriptor` makes durable: its file's bytes, or a directory's names. */
+    const sync = (descriptor: Descriptor) => {
+      if (!durable) return
+      if (descriptor.inode !== undefined) {
+        descriptor.inode.durable = descriptor.inode.bytes.slice(0, descriptor.inode.size)
+        return
       }
-      for (const dir of options.directories ?? []) addDirectory(dir)
-      for (const [path, content] of Object.entries(options.files ?? {})) {
-        const inode = new Inode()
-        const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content
-        inode.resize(bytes.length)
-        inode.bytes.set(bytes)
-        used += bytes.length
-        addDirectory(parentOf(normalize(path)))
-        files.set(normalize(path), inode)
+      for (const [path, inode] of files) if (parentOf(path) === descriptor.path) inode.linked = true
+    }
+
+    const crash = ({ random, torn }: CrashMode) => {
+      for (const fd of descriptors.keys()) crashed.add(fd)
+      descriptors.clear()
+      for (const [path, inode] of [...files]) {
+        if (!inode.linked && (!torn || random() < 0.5)) {
+          files.delete(path)
+          continue
+        }
+        inode.linked = true
+        const before = inode.durable
+        if (!torn) {
+          inode.bytes = before.slice()
+          inode.size = before.length
+          continue
+        }
+        // torn: the size is the old one or the new one, and each sector that changed is either
+        const size = random() < 0.5 ? before.length : inode.size
+        const after = new Uint8Array(size)
+        after.set(before.subarray(0, size))
+        for (let at = 0; at < size; at += SECTOR) {
+          const end = Math.min(size, at + SECTOR)
+          const now = inode.bytes.subarray(at, Math.min(end, inode.size))
+          const then = before.subarray(at, Math.min(end, before.length))
+          const same = now.length === then.length && now.every((byte, i) => byte === then[i])
+          if (!same && random() < 0.5) {
+            after.fill(0, at, end)
+            after.set(now, at)
+          }
+        }
+        inode.bytes = after
+        inode.size = size
+        inode.durable = after.slice()
       }
-      if (!(capacity >= used)) {
-        return Effect.fail(badArgument("layerMemory", `capacity ${capacity} is below the ${used} bytes of files`))
-      }
+      used = 0
+      for (const inode of files.values()) used += inode.size
+    }
 
-      const fail = (code: string, method: string, syscall: string, pathOrDescriptor: string | number) =>
-        Effect.fail(fromErrno(code, { method, syscall, pathOrDescriptor }))
-
-      /** Runs `f` on an open descriptor, or fails with EBADF. */
-      const withFd = <A>(
-        fd: number,
-        method: string,
-        syscall: string,
-        f: (descriptor: Descriptor) => Effect.Effect<A, PlatformError.PlatformError>
-      ) =>
-        Effect.suspend(() => {
-          const descriptor = descriptors.get(fd)
-          return descriptor === undefined ? fail("EBADF", method, syscall, fd) : f(descriptor)
-        })
-
-      /** Runs `f` on an open regular file, or fails as the kernel does on a directory. */
-      const withFile = <A>(
-        fd: number,
-        method: string,
-        syscall: string,
-        f: (inode: Inode, descriptor: Descriptor) => Effect.Effect<A, PlatformError.PlatformError>
-      ) =>
-        withFd(fd, method, syscall, (descriptor) =>
-          descriptor.inode === undefined
-            ? fail(syscall.startsWith("f") ? "EINVAL" : "EISDIR", method, syscall, fd)
-            : f(descriptor.inode, descriptor))
-
-      /** Runs `f` unless `buffer` is detached, which is refused before any I/O, as the native engines do. */
-      const withBuffer = <A>(
-        buffer: Uint8Array,
-        method: string,
-        f: () => Effect.Effect<A, PlatformError.PlatformError>
-      ) => Effect.suspend(() => isDetached(buffer) ? Effect.fail(badArgument(method, "buffer is detached")) : f())
-
-      const resize = (inode: Inode, size: number, method: string, syscall: string, fd: number) => {
-        if (size > MAX_FILE_SIZE) return fail("EFBIG", method, syscall, fd)
-        const growth = Math.max(0, size - inode.size)
-        if (used + growth > capacity) return fail("ENOSPC", method, syscall, fd)
-        used += size - inode.size
-        inode.resize(size)
-        return Effect.void
-      }
-
-      return make({
+    return Effect.map(
+      make({
         backend: "memory",
         maxRequests: options.maxRequests,
         // A removed file's bytes stop counting against the capacity at once, as its name goes; a
@@ -133,6 +222,7 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext
             if (inode === undefined) {
               if ((flags & Flags.O_CREAT) === 0) return fail("ENOENT", "open", "open", rawPath)
               inode = new Inode()
+              inode.linked = !durable
               files.set(path, inode)
             } else if ((flags & Flags.O_TRUNC) !== 0 && canWrite(flags)) {
               used -= inode.size
@@ -143,7 +233,8 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext
             return Effect.succeed(fd)
           }),
         close: (fd) =>
-          withFd(fd, "close", "close", () => {
+          // a descriptor from before a crash closes without complaint, so scopes end as usual
+          crashed.delete(fd) ? Effect.void : withFd(fd, "close", "close", () => {
             descriptors.delete(fd)
             return Effect.void
           }),
@@ -171,14 +262,15 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext
                 length
               ).pipe(Effect.tap(() => inode.bytes.set(buffer.subarray(0, length), at)))
             })),
-        fsync: (fd) => withFd(fd, "fsync", "fsync", () => Effect.void),
-        fdatasync: (fd) => withFd(fd, "fdatasync", "fdatasync", () => Effect.void),
+        fsync: (fd) => withFd(fd, "fsync", "fsync", (descriptor) => Effect.sync(() => sync(descriptor))),
+        fdatasync: (fd) => withFd(fd, "fdatasync", "fdatasync", (descriptor) => Effect.sync(() => sync(descriptor))),
         size: (fd) => withFd(fd, "size", "fstat", (descriptor) => Effect.succeed(descriptor.inode?.size ?? 0)),
         truncate: (fd, length) =>
           withFile(fd, "truncate", "ftruncate", (inode, descriptor) =>
             canWrite(descriptor.flags)
               ? resize(inode, length, "truncate", "ftruncate", fd)
               : fail("EINVAL", "truncate", "ftruncate", fd))
-      })
-    })
-  )
+      }),
+      (context): DurableMemory => ({ context, crash })
+    )
+  })
