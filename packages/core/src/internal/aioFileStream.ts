@@ -184,7 +184,7 @@ const makeGatherer = <A extends string | Uint8Array>(file: AioFile.WritableFile<
     if (items.length === 0) return undefined
     if (!file.mode.binary) {
       if (!items.every((item) => typeof item === "string")) return undefined
-      return encode(items.length === 1 ? items[0] as string : items.join(""))
+      return encode(items as ReadonlyArray<string>)
     }
     if (!items.every((item) => item instanceof Uint8Array && !isDetached(item))) return undefined
     if (items.length === 1) return Either.right(items[0] as Uint8Array)

@@ -16,12 +16,14 @@ export interface Codec {
   /** The encoded size of a well-formed string. */
   readonly byteLength: (text: string) => number
   /**
-   * An encoder that writes into a buffer of its own, grown as needed, instead of a fresh one per
-   * call: each result is valid until the encoder's next call (what a writer that waits for its write
-   * needs, without an allocation per write). UTF-8 reuses its buffer; the other encodings, rarely
-   * streamed in bulk, encode afresh.
+   * An encoder of several texts, one after the other, into a buffer of its own, grown as needed,
+   * instead of a fresh one per call: each result is valid until the encoder's next call (what a
+   * writer that waits for its write needs, without an allocation per write). UTF-8 reuses its
+   * buffer and encodes each text where the last ended (no joined string: measured faster than
+   * `join` then one encode, for the lines of a chunk); the other encodings, rarely streamed in bulk,
+   * join and encode afresh.
    */
-  readonly reusingEncoder: () => (text: string) => Either.Either<Uint8Array, string>
+  readonly reusingEncoder: () => (texts: ReadonlyArray<string>) => Either.Either<Uint8Array, string>
 }
 
 /** Decodes a byte stream piece by piece; `end` fails when the stream stops inside a character. */
@@ -73,14 +75,23 @@ const decoderCodec = (name: CanonicalEncoding, label: string): Codec => {
         : Either.left(loneSurrogate),
     reusingEncoder: () => {
       if (label !== "utf-8") {
-        return (text) => text.isWellFormed() ? Either.right(encodeUtf16le(text)) : Either.left(loneSurrogate)
+        return (texts) => {
+          const text = texts.join("")
+          return text.isWellFormed() ? Either.right(encodeUtf16le(text)) : Either.left(loneSurrogate)
+        }
       }
       let buffer = new Uint8Array(0)
-      return (text) => {
-        if (!text.isWellFormed()) return Either.left(loneSurrogate)
+      return (texts) => {
+        let units = 0
+        for (const text of texts) {
+          if (!text.isWellFormed()) return Either.left(loneSurrogate)
+          units += text.length
+        }
         // at most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 units)
-        if (buffer.length < text.length * 3) buffer = new Uint8Array(Math.max(text.length * 3, buffer.length * 2))
-        return Either.right(buffer.subarray(0, utf8Encoder.encodeInto(text, buffer).written))
+        if (buffer.length < units * 3) buffer = new Uint8Array(Math.max(units * 3, buffer.length * 2))
+        let length = 0
+        for (const text of texts) length += utf8Encoder.encodeInto(text, buffer.subarray(length)).written
+        return Either.right(buffer.subarray(0, length))
       }
     },
     decode: (bytes) => {
@@ -109,7 +120,7 @@ const singleByteCodec = (name: CanonicalEncoding, limit: number): Codec => {
     unit: 1,
     byteLength: (text) => text.length,
     incremental: () => ({ push: codec.decode, end: () => Either.right("") }),
-    reusingEncoder: () => (text) => codec.encode(text),
+    reusingEncoder: () => (texts) => codec.encode(texts.join("")),
     encode: (text) => {
       const bytes = new Uint8Array(text.length)
       for (let i = 0; i < text.length; i++) {
