@@ -6,9 +6,6 @@ import type { Binding, EngineKind, EngineStatus, ProbeResult } from "../NativeEn
 import { unsupportedRuntime } from "./runtime.js"
 
 /** @internal */
-export const engineKinds: ReadonlyArray<EngineKind> = ["io_uring", "linux-aio"]
-
-/** @internal */
 export const addonPath = (): string =>
   process.env.AIOFILE_NATIVE_ADDON ||
   fileURLToPath(new URL("../../build/Release/aiofile_native.node", import.meta.url))

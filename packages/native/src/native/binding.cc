@@ -1,5 +1,7 @@
-// The addon's entry point: the Engine class and probe(kind). No global state: everything lives in
-// Engine objects (one ring each) created by JS.
+// The addon's entry point: the Engine class and probe(kind), and the binding's side of what the
+// kernel layer reports (FactsToJs). No global state: everything lives in Engine objects (one ring
+// each) created by JS. The kernel files (uring.cc, linux_aio.cc, the Linux AIO engine's blocking
+// workers) include no N-API header: what crosses into JS is made here and in engine*.cc.
 #include <napi.h>
 
 #include <cstring>
@@ -9,6 +11,19 @@
 #include "uring.h"
 
 namespace aiofile {
+
+Napi::Object FactsToJs(Napi::Env env, const Facts& facts) {
+  Napi::Object o = Napi::Object::New(env);
+  for (const Facts::Fact& fact : facts.All()) {
+    switch (fact.type) {
+      case Facts::Type::Number: o.Set(fact.name, fact.number); break;
+      case Facts::Type::Flag: o.Set(fact.name, fact.number != 0); break;
+      case Facts::Type::Text: o.Set(fact.name, fact.text); break;
+    }
+  }
+  return o;
+}
+
 namespace {
 
 // probe(kind) -> { usable: boolean, errno?: number, syscall: string, setupFlags?: number }

@@ -126,12 +126,12 @@ ThreadPool* Engine::Threads() {
 
 // ---- arguments -------------------------------------------------------------------------------
 
-Op* Engine::NewOp(const Napi::CallbackInfo& info, OpKind kind) {
+JsOp* Engine::NewOp(const Napi::CallbackInfo& info, OpKind kind) {
   Napi::Env env = info.Env();
   if (destroyed_) throw Napi::Error::New(env, "the engine is destroyed");
   double id = NumberArg(info, 0, "id");
   if (!std::isfinite(id)) ThrowRange(env, "id must be a finite number");
-  auto op = std::make_unique<Op>();
+  auto op = std::make_unique<JsOp>();
   op->id = id;
   op->kind = kind;
   return op.release();
@@ -139,7 +139,7 @@ Op* Engine::NewOp(const Napi::CallbackInfo& info, OpKind kind) {
 
 Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
   Napi::Env env = info.Env();
-  std::unique_ptr<Op> op(NewOp(info, kind));
+  std::unique_ptr<JsOp> op(NewOp(info, kind));
   op->fd = FdArg(info, 1);
   View view = ViewArg(info, 2);
   op->position = static_cast<uint64_t>(IntegerArg(info, 3, "position", 0, kMaxSafeInteger));
@@ -215,7 +215,9 @@ Napi::Value Engine::GetPending(const Napi::CallbackInfo& info) { return Napi::Nu
 
 Napi::Value Engine::GetInfo(const Napi::CallbackInfo& info) {
   if (destroyed_) return info.Env().Null();
-  Napi::Object o = backend_->Describe(info.Env());
+  Facts facts;
+  backend_->Describe(facts);
+  Napi::Object o = FactsToJs(info.Env(), facts);
   o.Set("inflight", inflight_);
   o.Set("backlog", static_cast<double>(backlog_.size()));
   return o;
@@ -293,7 +295,7 @@ void Engine::Finish(Op* op, double result) {
   batch_.push_back(op->id);
   batch_.push_back(result);
   pending_--;
-  delete op;  // releases the reference to the JS buffer
+  delete op;  // a JsOp: releases the reference to the JS buffer
 }
 
 }  // namespace aiofile

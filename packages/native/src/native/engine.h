@@ -24,6 +24,16 @@
 
 namespace aiofile {
 
+// An op as the binding makes it: the kernel layer's Op, plus the reference that pins the JS view
+// (and so its memory) until the op completes. Deleted through Op* (a virtual destructor), which
+// releases the reference.
+struct JsOp final : Op {
+  Napi::ObjectReference buffer;
+};
+
+// A backend's Facts as a JS object (binding.cc).
+Napi::Object FactsToJs(Napi::Env env, const Facts& facts);
+
 class Engine : public Napi::ObjectWrap<Engine> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -64,7 +74,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Transfer(const Napi::CallbackInfo& info, OpKind kind);
   Napi::Value Simple(const Napi::CallbackInfo& info, OpKind kind);
 
-  Op* NewOp(const Napi::CallbackInfo& info, OpKind kind);
+  JsOp* NewOp(const Napi::CallbackInfo& info, OpKind kind);
   void Start(Op* op);
   void Dispatch(Op* op);
   void Refill();

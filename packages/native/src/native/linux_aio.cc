@@ -153,11 +153,9 @@ void LinuxAio::WaitAll(std::vector<Completion>& out, uint32_t inflight) {
   }
 }
 
-Napi::Object LinuxAio::Describe(Napi::Env env) const {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("backend", "linux-aio");
-  o.Set("capacity", entries_);
-  return o;
+void LinuxAio::Describe(Facts& out) const {
+  out.Text("backend", "linux-aio");
+  out.Number("capacity", entries_);
 }
 
 }  // namespace aiofile

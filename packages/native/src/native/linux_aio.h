@@ -19,7 +19,6 @@ class LinuxAio final : public Backend {
   static int Probe();
   ~LinuxAio() override;
 
-  const char* Name() const override { return "linux-aio"; }
   bool Supports(OpKind kind) const override;
   uint32_t Capacity() const override { return entries_; }
   void Queue(Op* op) override;
@@ -28,7 +27,7 @@ class LinuxAio final : public Backend {
   void Reap(std::vector<Completion>& out) override;
   void WaitAll(std::vector<Completion>& out, uint32_t inflight) override;
   bool FallBack(const Op& op, int64_t res) const override;
-  Napi::Object Describe(Napi::Env env) const override;
+  void Describe(Facts& out) const override;
 
  private:
   LinuxAio() = default;

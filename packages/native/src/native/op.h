@@ -1,7 +1,7 @@
 // One file operation as the engines see it, and the interface every kernel backend implements.
+// Kernel layer: no N-API here (the binding's own part of an op, the pinned JS buffer, is
+// engine.h's JsOp), so uring.cc, linux_aio.cc and blocking_workers.cc compile without napi.h.
 #pragma once
-
-#include <napi.h>
 
 #include <linux/aio_abi.h>
 #include <sys/stat.h>
@@ -20,6 +20,9 @@ enum class OpKind : uint8_t { Read, Write, Fsync, Fdatasync, Open, Close, Size, 
 constexpr uint64_t kMaxChunk = 64ull << 20;
 
 struct Op {
+  // Virtual: the engine deletes its JsOp (which pins the JS buffer) through an Op*.
+  virtual ~Op() = default;
+
   double id = 0;                // the caller's id, handed back with the result
   OpKind kind = OpKind::Read;
   int fd = -1;
@@ -34,7 +37,6 @@ struct Op {
   bool on_thread = false;       // runs on the blocking thread fallback from now on
   bool cancelled = false;       // open: its caller asked to cancel it (an EINTR then ends it)
   std::string path;             // open: the path, NUL-terminated, alive until completion
-  Napi::ObjectReference buffer; // pins the JS view (and so its memory) until the op completes
   struct statx stx {};          // size via IORING_OP_STATX: the kernel writes here
   struct iocb cb {};            // linux-aio: the control block (io_submit copies it)
 
@@ -52,12 +54,31 @@ struct Completion {
   bool kernel;  // true when it came from the kernel backend (it held one of its slots)
 };
 
+// What a backend says about how it runs (Engine.info): named numbers, flags and words, made into a
+// JS object by the binding (binding.cc's DescribeToJs).
+class Facts {
+ public:
+  enum class Type : uint8_t { Number, Flag, Text };
+  struct Fact {
+    const char* name;
+    Type type;
+    double number;
+    const char* text;
+  };
+  void Number(const char* name, double value) { facts_.push_back(Fact{name, Type::Number, value, nullptr}); }
+  void Flag(const char* name, bool value) { facts_.push_back(Fact{name, Type::Flag, value ? 1.0 : 0.0, nullptr}); }
+  void Text(const char* name, const char* value) { facts_.push_back(Fact{name, Type::Text, 0, value}); }
+  const std::vector<Fact>& All() const { return facts_; }
+
+ private:
+  std::vector<Fact> facts_;
+};
+
 // A kernel submission/completion engine (io_uring or Linux AIO). Single-threaded: every call comes
 // from the JS thread that owns the engine.
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual const char* Name() const = 0;
   // Whether the kernel path serves this kind of op; if not, it runs on the thread fallback.
   virtual bool Supports(OpKind kind) const = 0;
   // At most this many requests may be in the kernel at once (so completions never overflow).
@@ -82,7 +103,7 @@ class Backend {
   // Whether a failed request should be retried on the thread fallback (kernel lacks the feature).
   virtual bool FallBack(const Op& op, int64_t res) const = 0;
   // What the engine runs with, for diagnostics.
-  virtual Napi::Object Describe(Napi::Env env) const = 0;
+  virtual void Describe(Facts& out) const = 0;
 };
 
 }  // namespace aiofile

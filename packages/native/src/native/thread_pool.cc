@@ -16,7 +16,6 @@ ThreadPool::~ThreadPool() { Shutdown(); }
 
 void ThreadPool::Post(Op* op) {
   std::unique_lock<std::mutex> lock(mutex_);
-  outstanding_++;
   queue_.push_back(op);
   if (idle_ == 0 && threads_.size() < max_threads_) {
     try {
@@ -78,14 +77,8 @@ void ThreadPool::Complete(Op* op, int64_t res) {
 
 void ThreadPool::Drain(std::vector<Completion>& out) {
   std::lock_guard<std::mutex> lock(mutex_);
-  outstanding_ -= done_.size();
   out.insert(out.end(), done_.begin(), done_.end());
   done_.clear();
-}
-
-size_t ThreadPool::Outstanding() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return outstanding_;
 }
 
 void ThreadPool::Shutdown() {

@@ -28,7 +28,6 @@ class ThreadPool {
   void Drain(std::vector<Completion>& out);
   // Blocks until every posted op has run (teardown), then joins the threads.
   void Shutdown();
-  size_t Outstanding();
 
  private:
   void Run();
@@ -43,7 +42,6 @@ class ThreadPool {
   std::vector<Completion> done_;
   std::vector<std::thread> threads_;
   unsigned idle_ = 0;
-  size_t outstanding_ = 0;  // posted and not yet drained
   bool stop_ = false;
 };
 

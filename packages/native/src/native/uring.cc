@@ -325,19 +325,17 @@ void Uring::WaitAll(std::vector<Completion>& out, uint32_t inflight) {
   }
 }
 
-Napi::Object Uring::Describe(Napi::Env env) const {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("backend", "io_uring");
-  o.Set("setupFlags", setup_flags_);
-  o.Set("deferTaskrun", (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0);
-  o.Set("coopTaskrun", (setup_flags_ & IORING_SETUP_COOP_TASKRUN) != 0);
-  o.Set("taskrunFlag", (setup_flags_ & IORING_SETUP_TASKRUN_FLAG) != 0);
-  o.Set("features", features_);
-  o.Set("sqEntries", sq_entries_);
-  o.Set("cqEntries", cq_entries_);
-  o.Set("capacity", cq_entries_);
-  o.Set("ftruncate", supported_[kOpFtruncate]);
-  return o;
+void Uring::Describe(Facts& out) const {
+  out.Text("backend", "io_uring");
+  out.Number("setupFlags", setup_flags_);
+  out.Flag("deferTaskrun", (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0);
+  out.Flag("coopTaskrun", (setup_flags_ & IORING_SETUP_COOP_TASKRUN) != 0);
+  out.Flag("taskrunFlag", (setup_flags_ & IORING_SETUP_TASKRUN_FLAG) != 0);
+  out.Number("features", features_);
+  out.Number("sqEntries", sq_entries_);
+  out.Number("cqEntries", cq_entries_);
+  out.Number("capacity", cq_entries_);
+  out.Flag("ftruncate", supported_[kOpFtruncate]);
 }
 
 }  // namespace aiofile

@@ -42,7 +42,6 @@ class Uring final : public Backend {
   static int Probe(unsigned* setup_flags);
   ~Uring() override;
 
-  const char* Name() const override { return "io_uring"; }
   bool Supports(OpKind kind) const override;
   // The CQ's room for requests: each cancel in flight posts a CQE of its own.
   uint32_t Capacity() const override { return cq_entries_ - cancels_; }
@@ -54,7 +53,7 @@ class Uring final : public Backend {
   void WaitAll(std::vector<Completion>& out, uint32_t inflight) override;
   bool Cancel(Op* op) override;
   bool FallBack(const Op& op, int64_t res) const override;
-  Napi::Object Describe(Napi::Env env) const override;
+  void Describe(Facts& out) const override;
 
  private:
   Uring() = default;
