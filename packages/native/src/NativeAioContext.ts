@@ -5,9 +5,10 @@
  *   together once per event-loop turn; completions come back through an eventfd in batches. No
  *   polling thread, no busy loop; an idle ring never keeps the process alive.
  * - `layerLinuxAio`: Linux AIO (`io_submit`, caio's `linux` engine) for reads, writes, fsync and
- *   fdatasync; open, close, size and truncate run on a small thread pool. Buffered (non-O_DIRECT)
- *   AIO is performed inside `io_submit`, on the event loop, so a cold page cache blocks the loop:
- *   choose it for O_DIRECT files, or where a container's seccomp profile blocks io_uring.
+ *   fdatasync; open, close, size and truncate run on the engine's blocking workers (two threads of
+ *   its own, not libuv's pool). Buffered (non-O_DIRECT) AIO is performed inside `io_submit`, on the
+ *   event loop, so a cold page cache blocks the loop: choose it for O_DIRECT files, or where a
+ *   container's seccomp profile blocks io_uring.
  *
  * Every layer of one JS environment shares one ring (a worker thread gets its own). Releasing a
  * layer waits for its requests in flight, interrupted ones included, before the ring can close.

@@ -1,4 +1,10 @@
-#include "thread_pool.h"
+// Kernel contract relied on: these are the plain blocking calls (pread(2), pwrite(2), fsync(2),
+// fdatasync(2), open(2), close(2), fstat(2), ftruncate(2)) on a thread of our own, so they may
+// wait for the disk, a lock or a FIFO's other end without holding the event loop.
+// - close(2) releases the descriptor even when it reports an error (EINTR included): never retried.
+// - eventfd(2): a write adds to the counter and wakes the engine's uv_poll on the same eventfd
+//   the kernel engine signals, so one wake collects both kinds of completion.
+#include "blocking_workers.h"
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
@@ -10,11 +16,11 @@
 
 namespace aiofile {
 
-ThreadPool::ThreadPool(int eventfd, unsigned max_threads) : eventfd_(eventfd), max_threads_(max_threads) {}
+BlockingWorkers::BlockingWorkers(int eventfd, unsigned max_threads) : eventfd_(eventfd), max_threads_(max_threads) {}
 
-ThreadPool::~ThreadPool() { Shutdown(); }
+BlockingWorkers::~BlockingWorkers() { Shutdown(); }
 
-void ThreadPool::Post(Op* op) {
+void BlockingWorkers::Post(Op* op) {
   std::unique_lock<std::mutex> lock(mutex_);
   queue_.push_back(op);
   if (idle_ == 0 && threads_.size() < max_threads_) {
@@ -34,7 +40,7 @@ void ThreadPool::Post(Op* op) {
   wake_.notify_one();
 }
 
-bool ThreadPool::Withdraw(Op* op) {
+bool BlockingWorkers::Withdraw(Op* op) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = std::find(queue_.begin(), queue_.end(), op);
@@ -45,7 +51,7 @@ bool ThreadPool::Withdraw(Op* op) {
   return true;
 }
 
-void ThreadPool::Run() {
+void BlockingWorkers::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     while (queue_.empty() && !stop_) {
@@ -63,7 +69,7 @@ void ThreadPool::Run() {
   }
 }
 
-void ThreadPool::Complete(Op* op, int64_t res) {
+void BlockingWorkers::Complete(Op* op, int64_t res) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     done_.push_back(Completion{op, res, false});
@@ -75,13 +81,13 @@ void ThreadPool::Complete(Op* op, int64_t res) {
   (void)ignored;
 }
 
-void ThreadPool::Drain(std::vector<Completion>& out) {
+void BlockingWorkers::Drain(std::vector<Completion>& out) {
   std::lock_guard<std::mutex> lock(mutex_);
   out.insert(out.end(), done_.begin(), done_.end());
   done_.clear();
 }
 
-void ThreadPool::Shutdown() {
+void BlockingWorkers::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
@@ -91,7 +97,7 @@ void ThreadPool::Shutdown() {
   threads_.clear();
 }
 
-int64_t ThreadPool::Execute(Op* op) {
+int64_t BlockingWorkers::Execute(Op* op) {
   ssize_t r = 0;
   switch (op->kind) {
     case OpKind::Read:

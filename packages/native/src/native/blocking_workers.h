@@ -1,5 +1,7 @@
-// The blocking fallback: a few threads that run the ops a kernel engine cannot (open, close, fstat
-// and ftruncate on Linux AIO; opcodes an older kernel lacks on io_uring) with plain system calls.
+// The blocking workers: a few threads of the engine's own (not libuv's pool, nor the `thread`
+// backend's node:fs calls) that run, with plain blocking system calls, the ops a kernel engine
+// cannot make asynchronous: open, close, fstat and ftruncate on Linux AIO, and on io_uring the
+// opcodes an older kernel lacks.
 #pragma once
 
 #include <condition_variable>
@@ -12,14 +14,14 @@
 
 namespace aiofile {
 
-class ThreadPool {
+class BlockingWorkers {
  public:
   // Completions are signalled by adding 1 to `eventfd`, the same counter the kernel engine signals,
   // so one uv_poll wake collects both.
-  explicit ThreadPool(int eventfd, unsigned max_threads = 2);
-  ~ThreadPool();  // finishes what was posted, then joins the threads
-  ThreadPool(const ThreadPool&) = delete;
-  ThreadPool& operator=(const ThreadPool&) = delete;
+  explicit BlockingWorkers(int eventfd, unsigned max_threads = 2);
+  ~BlockingWorkers();  // finishes what was posted, then joins the threads
+  BlockingWorkers(const BlockingWorkers&) = delete;
+  BlockingWorkers& operator=(const BlockingWorkers&) = delete;
 
   void Post(Op* op);
   // Takes back an op that no thread has started: it completes with -ECANCELED. Returns whether it

@@ -1,4 +1,4 @@
-// The engine's calls from JS and their dispatch to the kernel backend or the thread fallback (the
+// The engine's calls from JS and their dispatch to the kernel backend or the blocking workers (the
 // event loop and teardown: engine_loop.cc).
 //
 // libuv contract relied on: a uv_prepare_t runs once per loop iteration right before the loop
@@ -119,9 +119,9 @@ Engine::~Engine() {
   }
 }
 
-ThreadPool* Engine::Threads() {
-  if (!threads_) threads_ = std::make_unique<ThreadPool>(eventfd_);
-  return threads_.get();
+BlockingWorkers* Engine::Workers() {
+  if (!workers_) workers_ = std::make_unique<BlockingWorkers>(eventfd_);
+  return workers_.get();
 }
 
 // ---- arguments -------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ Napi::Value Engine::CancelOpen(const Napi::CallbackInfo& info) {
   if (it == opens_.end()) return Napi::Boolean::New(env, false);
   Op* op = *it;
   op->cancelled = true;
-  if (op->on_thread) return Napi::Boolean::New(env, threads_ && threads_->Withdraw(op));
+  if (op->on_thread) return Napi::Boolean::New(env, workers_ && workers_->Withdraw(op));
   // one still waiting for a kernel slot ends when Refill reaches it
   if (std::find(backlog_.begin(), backlog_.end(), op) != backlog_.end()) return Napi::Boolean::New(env, true);
   // a cancel posts a CQE of its own: asked only while the CQ has room for it
@@ -262,7 +262,7 @@ void Engine::Dispatch(Op* op) {
   if (op->kind == OpKind::Read || op->kind == OpKind::Write) op->NextChunk();
   if (op->on_thread || !backend_->Supports(op->kind)) {
     op->on_thread = true;
-    Threads()->Post(op);
+    Workers()->Post(op);
   } else if (inflight_ >= backend_->Capacity() || !backlog_.empty()) {
     backlog_.push_back(op);  // the kernel has as many requests as its CQ can hold
   } else {

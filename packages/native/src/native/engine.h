@@ -1,5 +1,5 @@
 // The JS-facing engine: validates arguments, turns each call into an Op for a kernel backend (or
-// the thread fallback), submits once per event-loop turn, and hands completions back to JS in
+// its blocking workers), submits once per event-loop turn, and hands completions back to JS in
 // batches. One instance owns one ring (or AIO context), one eventfd and two libuv handles.
 //
 // Lifecycle (engine.cc: calls and dispatch; engine_loop.cc: the event loop, delivery, teardown):
@@ -20,7 +20,7 @@
 
 #include "op.h"
 #include "nonblocking.h"
-#include "thread_pool.h"
+#include "blocking_workers.h"
 
 namespace aiofile {
 
@@ -87,7 +87,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   void UpdateRef();
   void Teardown(Ending ending);
   void CloseOwned();
-  ThreadPool* Threads();
+  BlockingWorkers* Workers();
 
   static void PollCallback(uv_poll_t* handle, int status, int events);
   static void PrepareCallback(uv_prepare_t* handle);
@@ -98,7 +98,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::FunctionReference callback_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<ThreadPool> threads_;
+  std::unique_ptr<BlockingWorkers> workers_;  // made at the first op a backend cannot take
   int eventfd_ = -1;
   Handles* handles_ = nullptr;
   bool destroyed_ = false;

@@ -64,7 +64,7 @@ void Engine::Handle(const Completion& c) {
       Finish(op, op->done > 0 ? static_cast<double>(op->done) : static_cast<double>(res));
       return;
     case OpKind::Size:
-      // The kernel path reports statx's result (0) and fills stx; the thread reports the size.
+      // The kernel path reports statx's result (0) and fills stx; a blocking worker reports the size.
       Finish(op, c.kernel && res == 0 ? static_cast<double>(op->stx.stx_size) : static_cast<double>(res));
       return;
     default:
@@ -125,7 +125,7 @@ void Engine::OnReadable() {
   for (int round = 0; round < kMaxRounds; round++) {
     completions_.clear();
     backend_->Reap(completions_);
-    if (threads_) threads_->Drain(completions_);
+    if (workers_) workers_->Drain(completions_);
     batch_.clear();
     batch_opened_.clear();
     for (const Completion& c : completions_) Handle(c);
@@ -229,9 +229,9 @@ void Engine::Teardown(Ending ending) {
   if (ending == Ending::Environment) js_gone_ = true;
   std::vector<Completion> left;
   backend_->WaitAll(left, inflight_);
-  if (threads_) {
-    threads_->Shutdown();
-    threads_->Drain(left);
+  if (workers_) {
+    workers_->Shutdown();
+    workers_->Drain(left);
   }
   for (const Completion& c : left) {
     if (c.op->kind == OpKind::Open && c.res >= 0) close(static_cast<int>(c.res));
@@ -248,7 +248,7 @@ void Engine::Teardown(Ending ending) {
   if (ending == Ending::Environment) CloseOwned();
   inflight_ = 0;
   pending_ = 0;
-  threads_.reset();
+  workers_.reset();
   backend_.reset();
   if (handles_ != nullptr) {
     handles_->engine = nullptr;

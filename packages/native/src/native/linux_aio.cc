@@ -6,7 +6,7 @@
 // - Buffered (non-O_DIRECT) reads and writes are performed synchronously inside io_submit: on a
 //   cold page cache the event loop blocks there. O_DIRECT requests are truly asynchronous.
 // - IOCB_CMD_FSYNC / IOCB_CMD_FDSYNC exist since 4.18 (run on a kernel worker); older kernels
-//   answer EINVAL and we run them on the thread fallback. A read or write of a file whose driver
+//   answer EINVAL and we run them on the blocking workers. A read or write of a file whose driver
 //   has no read_iter/write_iter (a directory, most /proc files) is refused with EINVAL too, and
 //   runs there as well (where pread gives EISDIR, or the bytes).
 // - With IOCB_FLAG_RESFD, the kernel adds 1 to the eventfd aio_resfd when the request completes;
@@ -66,7 +66,7 @@ bool LinuxAio::Supports(OpKind kind) const {
 
 // EINVAL may mean the file cannot do what the kernel's AIO needs (an opcode older kernels lack, a
 // driver without read_iter/write_iter: a directory, most /proc files), or a request no call could
-// serve (an unaligned O_DIRECT read): the thread's plain call says which.
+// serve (an unaligned O_DIRECT read): the blocking worker's plain call says which.
 bool LinuxAio::FallBack(const Op& op, int64_t res) const { return res == -EINVAL || res == -EOPNOTSUPP; }
 
 void LinuxAio::Queue(Op* op) {
@@ -91,7 +91,7 @@ void LinuxAio::Queue(Op* op) {
       cb.aio_lio_opcode = IOCB_CMD_FDSYNC;
       break;
     default:
-      break;  // never queued: Supports() sends the rest to the thread fallback
+      break;  // never queued: Supports() sends the rest to the blocking workers
   }
   queued_.push_back(&cb);
 }

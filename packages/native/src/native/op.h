@@ -34,7 +34,7 @@ struct Op {
   uint32_t retries = 0;         // EAGAIN/EINTR resubmissions so far
   int flags = 0;                // open: open(2) flags (O_CLOEXEC is always added)
   int mode = 0;                 // open: permission bits for O_CREAT
-  bool on_thread = false;       // runs on the blocking thread fallback from now on
+  bool on_thread = false;       // runs on the blocking workers from now on
   bool cancelled = false;       // open: its caller asked to cancel it (an EINTR then ends it)
   std::string path;             // open: the path, NUL-terminated, alive until completion
   struct statx stx {};          // size via IORING_OP_STATX: the kernel writes here
@@ -47,7 +47,7 @@ struct Op {
   }
 };
 
-// A finished request: the op and the kernel's (or the thread's) result, negative errno on failure.
+// A finished request: the op and the kernel's (or a blocking worker's) result, negative errno on failure.
 struct Completion {
   Op* op;
   int64_t res;
@@ -79,7 +79,7 @@ class Facts {
 class Backend {
  public:
   virtual ~Backend() = default;
-  // Whether the kernel path serves this kind of op; if not, it runs on the thread fallback.
+  // Whether the kernel path serves this kind of op; if not, it runs on the blocking workers.
   virtual bool Supports(OpKind kind) const = 0;
   // At most this many requests may be in the kernel at once (so completions never overflow).
   virtual uint32_t Capacity() const = 0;
@@ -100,7 +100,7 @@ class Backend {
   // Asks the kernel to cancel the request of `op` now in flight; its completion still comes (as
   // -ECANCELED, or its own result when it finished first). Returns whether it asked.
   virtual bool Cancel(Op* op) { return false; }
-  // Whether a failed request should be retried on the thread fallback (kernel lacks the feature).
+  // Whether a failed request should be retried on the blocking workers (kernel lacks the feature).
   virtual bool FallBack(const Op& op, int64_t res) const = 0;
   // What the engine runs with, for diagnostics.
   virtual void Describe(Facts& out) const = 0;
