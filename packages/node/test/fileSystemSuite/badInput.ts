@@ -11,6 +11,8 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { bytes, expectBadArgument, expectSystemError, outcome, type Target, testOn, text, withDir } from "./helpers.js"
 
+const nodeMajor = Number(process.versions.node.split(".")[0])
+
 export const badInput = (target: Target, it: Vitest.MethodsNonLive<FileSystem.FileSystem>) => {
   const test = testOn(target, it)
 
@@ -182,14 +184,16 @@ export const badInput = (target: Target, it: Vitest.MethodsNonLive<FileSystem.Fi
             yield* withFile((file) =>
               Effect.zipRight(file.seek(-3, "start"), Effect.map(file.readAlloc(5), Option.map(text)))
             ),
-            { value: Option.some("hello") }
+            // node:fs 20 reads a negative bigint position (-3n here) from the descriptor's offset too;
+            // Node 22 and 24 take only -1n so and throw a RangeError, which NodeFileSystem makes a BadArgument
+            nodeMajor > 20 ? "BadArgument" : { value: Option.some("hello") }
           ],
           // node:fs clamps a negative length to 0 (last: it empties the file)
           ["File truncate -1", "truncate", yield* withFile((file) => file.truncate(-1)), { value: undefined }],
           ["truncate -1", "truncate", yield* outcome(fs.truncate(path, -1)), { value: undefined }]
         ] as const
         for (const [what, method, actual, node] of cases) {
-          if (target.node) {
+          if (target.node && node !== "BadArgument") {
             expect(actual, what).toEqual(node)
           } else {
             expect(typeof actual === "object" && "failure" in actual, what).toBe(true)
