@@ -354,7 +354,10 @@ export const guardOpen: <E>(
  * `fresh`. Slabs are zero-filled, so a view's `.buffer` shows other reads' bytes and zeros, never
  * stale memory; `seal` sees each new slab (the Node backends mark it untransferable, so a transfer
  * of one view's `.buffer` cannot detach the others, or a read still filling its view: Node 20
- * copies it, Node 21 and later throw a `DataCloneError`).
+ * copies it, Node 21 and later throw a `DataCloneError`). A slab's own `transfer` and
+ * `transferToFixedLength` throw a `TypeError` (where `ArrayBuffer` has them: Node 21 and later),
+ * since Node 22's mark does not stop them; calling `ArrayBuffer.prototype.transfer` itself on a slab
+ * detaches it on Node 22, and throws on Node 24, whose mark makes the buffer non-detachable.
  *
  * A result from such an allocator shares its `.buffer`: use its `byteOffset` and `byteLength`, and
  * copy it (`slice`) to keep a small piece of a read for long without keeping its slab.

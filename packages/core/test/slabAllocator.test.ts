@@ -31,4 +31,21 @@ describe("AioContext.makeSlabAllocator", () => {
     expect(large.length).toBe(8193)
     expect(sealed.includes(large.buffer as ArrayBuffer)).toBe(false)
   })
+
+  it("gives a slab transfer methods that refuse, where ArrayBuffer has them (Node 21 and later)", () => {
+    const allocate = AioContext.makeSlabAllocator((size) => new Uint8Array(size))
+    const [a, b] = [allocate(4).fill(1), allocate(4).fill(2)]
+    const slab = a.buffer as ArrayBuffer & { transfer?: () => ArrayBuffer; transferToFixedLength?: () => ArrayBuffer }
+    const large = allocate(8193).buffer as ArrayBuffer
+    for (const method of ["transfer", "transferToFixedLength"] as const) {
+      if (!(method in ArrayBuffer.prototype)) {
+        expect(Object.getOwnPropertyNames(slab), method).toEqual([])
+        continue
+      }
+      expect(() => slab[method]!(), method).toThrow(TypeError)
+      expect(Object.keys(slab), method).toEqual([]) // not enumerable: the slab looks like any buffer
+      expect(Object.hasOwn(large, method), method).toBe(false) // a buffer of its own is the caller's
+    }
+    expect([a.length, b.length, [...a], [...b]]).toEqual([4, 4, [1, 1, 1, 1], [2, 2, 2, 2]])
+  })
 })
