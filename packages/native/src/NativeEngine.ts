@@ -48,9 +48,9 @@ export interface Engine {
    * the disk (`preadv2` with `RWF_NOWAIT`): returns the bytes read (fewer than asked when only the
    * first pages are cached, 0 at the end of the file), or a negative errno when the read must
    * go through `read` instead: `-EAGAIN` when the cache cannot serve it now (nothing cached, the
-   * end of the file on some kernels, a read over 64 KiB, a destroyed engine), `-EOPNOTSUPP` when the file (or a
-   * kernel before 5.11) never can, `-ESPIPE` for pipes and sockets. Takes no id and completes
-   * nothing later. Arguments are checked as for `read`. Not for `O_DIRECT` descriptors: for them
+   * end of the file on some kernels, a read over `Binding.cachedReadMax`, a destroyed engine),
+   * `-EOPNOTSUPP` when the file (or a kernel before 5.11) never can, `-ESPIPE` for pipes and
+   * sockets. Takes no id and completes nothing later. Arguments are checked as for `read`. Not for `O_DIRECT` descriptors: for them
    * the call waits for the device.
    */
   readCached(fd: number, buffer: ArrayBufferView, position: number, length?: number): number
@@ -111,6 +111,11 @@ export interface Binding {
    * property when the kernel refuses (see `probe`).
    */
   readonly Engine: new(kind: EngineKind, entries: number, onComplete: (batch: Float64Array) => void) => Engine
+  /**
+   * The longest read `Engine.readCached` serves, in bytes (64 KiB): a longer one answers `-EAGAIN`.
+   * Defined once, in the addon (`kMaxCachedRead`).
+   */
+  readonly cachedReadMax: number
   /** Sets up and closes a tiny ring or AIO context, reporting the errno when that fails. */
   readonly probe: (kind: EngineKind) => {
     readonly usable: boolean

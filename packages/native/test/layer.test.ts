@@ -6,6 +6,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as RcMap from "effect/RcMap"
 import * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -97,6 +98,64 @@ for (const [backend, layer] of layers) {
         expect(fs.existsSync(`/proc/self/fd/${left}`) && fs.readlinkSync(`/proc/self/fd/${left}`) === file).toBe(false)
         const fd = yield* onFirst((context) => context.open(file, 0, 0))
         expect(yield* onFirst((context) => Effect.zipLeft(context.size(fd), context.close(fd)))).toBe(6)
+        yield* Scope.close(outer, Exit.void)
+      }))
+
+    // Checked by breaking it on purpose: a map per layer build (`make` in `acquire` instead of the
+    // NativeEngines reference) fails `running` here and the sharing test above; an idleTimeToLive of
+    // a minute keeps the engine after the last release, which fails the `info` check.
+    it.effect("two layers built at once share one engine (NativeEngines); the last release destroys it", () =>
+      Effect.gen(function*() {
+        const file = path.join(directory, `${backend}-rc.bin`)
+        fs.writeFileSync(file, "counted")
+        const running = Effect.flatMap(NativeAioContext.NativeEngines, ({ engines }) => RcMap.keys(engines))
+        const engineOf = Effect.scoped(
+          Effect.flatMap(NativeAioContext.NativeEngines, ({ engines }) => RcMap.get(engines, backend))
+        )
+        const first = yield* Scope.make()
+        const second = yield* Scope.make()
+        // built concurrently: the second asks for the engine while the first may still be making it
+        const [one, two] = yield* Effect.all(
+          [Layer.buildWithScope(layer(), first), Layer.buildWithScope(layer({ maxRequests: 3 }), second)],
+          { concurrency: 2 }
+        )
+        expect(yield* running).toContain(backend)
+        const shared = yield* engineOf
+        expect(yield* engineOf).toBe(shared)
+        const sizeThrough = (built: typeof one) =>
+          Effect.provide(
+            Effect.flatMap(AioContext.AioContext, (context) =>
+              Effect.flatMap(context.open(file, 0, 0), (fd) =>
+                Effect.zipLeft(context.size(fd), context.close(fd)))),
+            built
+          )
+        expect(yield* sizeThrough(one)).toBe(7)
+        yield* Scope.close(first, Exit.void)
+        // the second layer still holds it
+        expect(shared.engine.info).not.toBeNull()
+        expect(yield* sizeThrough(two)).toBe(7)
+        yield* Scope.close(second, Exit.void)
+        expect(shared.engine.info).toBeNull()
+        expect(yield* running).not.toContain(backend)
+      }))
+
+    it.effect("layers under layerEngines share its engine, apart from the environment's, gone with its scope", () =>
+      Effect.gen(function*() {
+        const running = Effect.flatMap(NativeAioContext.NativeEngines, ({ engines }) => RcMap.keys(engines))
+        const outer = yield* Scope.make()
+        const own = yield* Layer.buildWithScope(NativeAioContext.layerEngines, outer)
+        const first = yield* Scope.make()
+        const second = yield* Scope.make()
+        yield* Effect.provide(Layer.buildWithScope(layer(), first), own)
+        yield* Effect.provide(Layer.buildWithScope(layer(), second), own)
+        expect(yield* Effect.provide(running, own)).toEqual([backend])
+        const environment = yield* running
+        yield* Scope.close(first, Exit.void)
+        expect(yield* Effect.provide(running, own)).toEqual([backend])
+        yield* Scope.close(second, Exit.void)
+        expect(yield* Effect.provide(running, own)).toEqual([])
+        // the environment's engines were not involved
+        expect(yield* running).toEqual(environment)
         yield* Scope.close(outer, Exit.void)
       }))
 

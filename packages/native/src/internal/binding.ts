@@ -16,26 +16,30 @@ export const addonPath = (): string =>
  */
 type Loaded = { readonly binding: Binding } | { readonly error: string; readonly code: "ENOADDON" | "ERUNTIME" }
 
-let loaded: Loaded | undefined
+const requireAddon = createRequire(import.meta.url)
 
 /**
- * The addon, loaded once. On a runtime that cannot host an engine (`unsupportedRuntime`) it is not
- * handed out at all, so nothing can make an engine there: that would end the process.
+ * The addon. On a runtime that cannot host an engine (`unsupportedRuntime`) it is not handed out at
+ * all, so nothing can make an engine there: that would end the process.
+ *
+ * No copy is kept here: Node's module cache is the addon's cache, process-wide by nature (a shared
+ * object is loaded once per process, and its module once per JS environment, each worker thread
+ * running the addon's init for itself), and `require` of the same path hands back the same exports.
+ * A load that fails is not cached (Node caches a module only once it loaded): each call tries again,
+ * a few system calls on a path taken only while the addon is missing, so an addon built meanwhile is
+ * found, as `probe` promises ("each call checks afresh").
  *
  * @internal
  */
 export const load = (): Loaded => {
   const runtime = unsupportedRuntime()
   if (runtime !== undefined) return { error: runtime, code: "ERUNTIME" }
-  if (loaded === undefined) {
-    const path = addonPath()
-    try {
-      loaded = { binding: createRequire(import.meta.url)(path) as Binding }
-    } catch (error) {
-      loaded = { error: whyNotLoaded(path, error), code: "ENOADDON" }
-    }
+  const path = addonPath()
+  try {
+    return { binding: requireAddon(path) as Binding }
+  } catch (error) {
+    return { error: whyNotLoaded(path, error), code: "ENOADDON" }
   }
-  return loaded
 }
 
 /** Where the install script records why its build failed (scripts/build.mjs writes it). */

@@ -9,7 +9,8 @@ import { constants as fileConstants } from "node:fs"
 import { constants as osConstants } from "node:os"
 import { markAsUntransferable } from "node:worker_threads"
 import type { Engine, EngineKind } from "../NativeEngine.js"
-import { acquire, type Lease, NEXT_TURN, NOT_SERVED, release } from "./sharedEngine.js"
+import { acquire } from "./engines.js"
+import { type Lease, NEXT_TURN, NOT_SERVED, release } from "./sharedEngine.js"
 
 const O_DIRECT = fileConstants.O_DIRECT ?? 0
 

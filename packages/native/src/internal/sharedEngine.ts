@@ -1,14 +1,10 @@
-// The engine each JS environment shares between its layers (a Dispatcher: one engine of a kind,
-// results routed by id, the budget of calls served from the kernel's caches), and one layer's hold on it (a Lease: its
-// requests in flight, what its release closes).
-import * as AioError from "@effect-aiofile/core/AioError"
+// The engine the layers of a JS environment share (a Dispatcher: one engine of a kind, results
+// routed by id, the budget of calls served from the kernel's caches), and one layer's hold on it
+// (a Lease: its requests in flight, what its release closes). Who holds the Dispatchers, and when
+// one is made and destroyed, is engines.ts's (an RcMap).
 import * as Effect from "effect/Effect"
 import { constants as osConstants } from "node:os"
 import type { Engine, EngineKind } from "../NativeEngine.js"
-import { load, probeEngine } from "./binding.js"
-
-/** Submission slots per ring (the CQ is twice that); Linux AIO gets the CQ size as its depth. */
-const ENTRIES: Record<EngineKind, number> = { io_uring: 256, "linux-aio": 512 }
 
 type Handler = (result: number) => void
 
@@ -18,9 +14,6 @@ type Handler = (result: number) => void
  */
 const CACHED_CALLS_PER_TURN = 1024
 
-/** The longest read `Engine.readCached` serves (its copy blocks the JS thread). */
-const CACHED_READ_MAX = 64 * 1024
-
 /** Not served from the page cache, without a reason (its arguments are for `Engine.read` to judge). */
 export const NOT_SERVED = -osConstants.errno.EAGAIN
 
@@ -28,10 +21,12 @@ export const NOT_SERVED = -osConstants.errno.EAGAIN
 export const NEXT_TURN = -Infinity
 
 /**
- * The engine of one kind shared by every layer of this JS environment (a worker thread loads its
- * own copy of this module, so it gets its own ring). Results are routed by id.
+ * The engine of one kind shared by the layers that hold it (see engines.ts: by default every layer
+ * of this JS environment; a worker thread gets its own). Results are routed by id.
+ *
+ * @internal
  */
-class Dispatcher {
+export class Dispatcher {
   /**
    * The handler of each request in flight, indexed by its id. An id is a slot, taken again once its
    * request has completed (the engine reports each request once): the table stays as large as the
@@ -40,7 +35,6 @@ class Dispatcher {
    */
   private readonly handlers: Array<Handler | undefined> = []
   private readonly freeIds: Array<number> = []
-  leases = 0
   readonly engine: Engine
   /**
    * Which layer opened each descriptor still open (layers of one thread share the engine, and a
@@ -48,7 +42,14 @@ class Dispatcher {
    */
   readonly owners = new Map<number, Lease>()
 
-  constructor(make: (onComplete: (batch: Float64Array) => void) => Engine) {
+  /**
+   * @param cachedReadMax the longest read `Engine.readCached` serves: the addon's `cachedReadMax`,
+   * the one place that number is written
+   */
+  constructor(
+    make: (onComplete: (batch: Float64Array) => void) => Engine,
+    private readonly cachedReadMax: number
+  ) {
     this.engine = make((batch) => this.complete(batch))
   }
 
@@ -92,7 +93,7 @@ class Dispatcher {
    * attempt counts, served or not.
    */
   readCached(fd: number, buffer: Uint8Array, position: number): number {
-    if (buffer.byteLength > CACHED_READ_MAX) return NOT_SERVED
+    if (buffer.byteLength > this.cachedReadMax) return NOT_SERVED
     if (!this.spend()) return NEXT_TURN
     try {
       return this.engine.readCached(fd, buffer, position)
@@ -173,8 +174,6 @@ class Dispatcher {
   }
 }
 
-const dispatchers: Partial<Record<EngineKind, Dispatcher>> = {}
-
 /** One layer's hold on the shared engine: counts its requests so release can wait for them. */
 export class Lease {
   inflight = 0
@@ -234,63 +233,27 @@ export class Lease {
   })
 }
 
-export const acquire = (kind: EngineKind): Effect.Effect<Lease, AioError.BackendUnavailableError> =>
-  Effect.suspend(() => {
-    let dispatcher = dispatchers[kind]
-    if (dispatcher === undefined) {
-      const status = probeEngine(kind)
-      const loaded = load()
-      if (!status.usable || !("binding" in loaded)) {
-        return Effect.fail(
-          new AioError.BackendUnavailableError({ backend: kind, reason: status.reason ?? "the addon is not built" })
-        )
-      }
-      try {
-        const { Engine } = loaded.binding
-        dispatcher = new Dispatcher((onComplete) => new Engine(kind, ENTRIES[kind], onComplete))
-      } catch (error) {
-        return Effect.fail(
-          new AioError.BackendUnavailableError({
-            backend: kind,
-            reason: error instanceof Error ? error.message : String(error)
-          })
-        )
-      }
-      dispatchers[kind] = dispatcher
-    }
-    dispatcher.leases++
-    return Effect.succeed(new Lease(kind, dispatcher))
-  })
-
 /**
  * Waits for the layer's requests, then closes the files it left open (a file outlives its layer
  * when it was opened without a scope, or its scope is longer): nobody could close them later. A
- * later close of one of them succeeds; any other operation on the released context fails.
+ * later close of one of them succeeds; any other operation on the released context fails. The
+ * engine itself goes with the last layer that holds it (engines.ts), after this: every layer
+ * drained its own requests, so nothing is in flight when it is destroyed.
  */
 export const release = (lease: Lease): Effect.Effect<void> =>
-  Effect.zipRight(
-    Effect.suspend(() => {
-      lease.released = true // new requests now fail; the closes of orphaned opens still go through
-      return Effect.zipRight(
-        lease.drain,
-        Effect.suspend(() => {
-          // each is synced first (its file's own close would have), then closed
-          for (const [fd, owner] of lease.dispatcher.owners) {
-            if (owner !== lease) continue
-            lease.closedByRelease.add(fd)
-            lease.dispatcher.owners.delete(fd)
-            lease.submit(() => lease.closeQuietly(fd), (engine, id) => engine.fdatasync(id, fd))
-          }
-          return lease.drain
-        })
-      )
-    }),
-    Effect.sync(() => {
-      const dispatcher = lease.dispatcher
-      // Every layer drained its own requests, so nothing is in flight when the last one goes.
-      if (--dispatcher.leases === 0) {
-        if (dispatchers[lease.kind] === dispatcher) delete dispatchers[lease.kind]
-        dispatcher.engine.destroy()
-      }
-    })
-  )
+  Effect.suspend(() => {
+    lease.released = true // new requests now fail; the closes of orphaned opens still go through
+    return Effect.zipRight(
+      lease.drain,
+      Effect.suspend(() => {
+        // each is synced first (its file's own close would have), then closed
+        for (const [fd, owner] of lease.dispatcher.owners) {
+          if (owner !== lease) continue
+          lease.closedByRelease.add(fd)
+          lease.dispatcher.owners.delete(fd)
+          lease.submit(() => lease.closeQuietly(fd), (engine, id) => engine.fdatasync(id, fd))
+        }
+        return lease.drain
+      })
+    )
+  })

@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "linux_aio.h"
+#include "nonblocking.h"
 #include "uring.h"
 
 namespace aiofile {
@@ -59,6 +60,8 @@ Napi::Value ProbeEngine(const Napi::CallbackInfo& info) {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", aiofile::Engine::Define(env));
   exports.Set("probe", Napi::Function::New<aiofile::ProbeEngine>(env, "probe"));
+  // The one definition of the longest read readCached serves (nonblocking.h): JS reads it from here.
+  exports.Set("cachedReadMax", Napi::Number::New(env, static_cast<double>(aiofile::kMaxCachedRead)));
   return exports;
 }
 

@@ -9,7 +9,8 @@
 namespace aiofile {
 
 // The largest read tried on the calling thread: the copy blocks the JS thread, so it stays short
-// (a 64 KiB copy takes a few microseconds).
+// (a 64 KiB copy takes a few microseconds). The addon exports it as `cachedReadMax`, which the JS
+// layer reads (sharedEngine.ts) instead of writing the number again.
 constexpr size_t kMaxCachedRead = 64 * 1024;
 
 // What this kernel can serve without waiting.
