@@ -56,6 +56,15 @@ void Engine::Handle(const Completion& c) {
         op->done += static_cast<uint64_t>(res);
         op->retries = 0;
         // A short transfer continues where it stopped; 0 (end of file) or an error ends it.
+        // AIOFile continues short results too (core's fill/fillFrom): why both? This one is the
+        // engine's own contract (NativeEngine.Engine: one request, one result, the whole view),
+        // and it must keep it because it splits requests itself: a transfer over kMaxChunk goes to
+        // the kernel in 64 MiB pieces (and one call moves at most MAX_RW_COUNT anyway), which JS
+        // must not see as short results. Continuing here also costs no trip through the event loop
+        // and JS. AIOFile's continuation is the AioContext contract for every backend, which may
+        // answer short (node:fs on the thread pool, a readCached prefix served in JS, a wrapper
+        // playing a short write): it does not trust the backend, so on this one it only confirms
+        // an end of file with one more read.
         if (op->done < op->length) {
           Dispatch(op);
           return;
