@@ -2,6 +2,7 @@ import * as AioContext from "@effect-aiofile/core/AioContext"
 import * as AioError from "@effect-aiofile/core/AioError"
 import { NativeAioContext } from "@effect-aiofile/native"
 import type * as PlatformError from "@effect/platform/Error"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { BackendName, Options } from "../NodeAioContext.js"
@@ -12,19 +13,33 @@ export const backendNames: ReadonlyArray<BackendName> = ["io_uring", "linux-aio"
 
 const isBackendName = (name: string): name is BackendName => (backendNames as ReadonlyArray<string>).includes(name)
 
-/** The fallback is explained once per process, not once per layer. */
-let fallbackExplained = false
+/**
+ * The reasons for a fallback already told, so each is told once per JS environment, not once per
+ * layer: that io_uring cannot run is a fact about this machine and process, and a program that
+ * builds the default layer per request or per test would log the same line each time. A
+ * `Context.Reference` rather than a module-level flag: the default is the environment's (Effect's
+ * per-isolate cache of Reference defaults, so a worker thread tells it for itself), and a program
+ * that wants it told again (a runtime of its own, a test) provides a fresh set. Keyed by the
+ * reason, so a different reason (a sysctl changed meanwhile) is told too.
+ */
+class FallbacksTold extends Context.Reference<FallbacksTold>()("@effect-aiofile/node/FallbacksTold", {
+  defaultValue: (): Set<string> => new Set()
+}) {}
 
 /** io_uring when the probe says it is usable here, else the thread pool, saying once why. */
 const best = (options: AioContext.Options) =>
   Effect.suspend(() => {
     const uring = NativeAioContext.probeUring()
     if (uring.usable) return Effect.succeed(NativeAioContext.layerUring(options))
-    const explain = fallbackExplained
-      ? Effect.void
-      : Effect.logWarning(`effect-aiofile: io_uring is not usable here (${uring.reason}); using the thread pool`)
-    fallbackExplained = true
-    return Effect.as(explain, layerThreadPool(options))
+    const reason = uring.reason ?? "the probe gave no reason"
+    return Effect.flatMap(FallbacksTold, (told) => {
+      if (told.has(reason)) return Effect.succeed(layerThreadPool(options))
+      told.add(reason)
+      return Effect.as(
+        Effect.logWarning(`effect-aiofile: io_uring is not usable here (${reason}); using the thread pool`),
+        layerThreadPool(options)
+      )
+    })
   })
 
 /** @internal */
