@@ -22,6 +22,11 @@ import * as internal from "./internal/aioError.js"
 export class InvalidStateError extends Schema.TaggedError<InvalidStateError>("@effect-aiofile/InvalidStateError")(
   "InvalidStateError",
   {
+    /** As the platform errors it is unioned with name theirs; always `"FileSystem"`. */
+    module: Schema.Literal("FileSystem").pipe(
+      Schema.propertySignature,
+      Schema.withConstructorDefault(() => "FileSystem" as const)
+    ),
     method: Schema.String,
     pathOrDescriptor: Schema.Union(Schema.String, Schema.Number),
     description: Schema.String

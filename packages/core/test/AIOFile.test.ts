@@ -287,7 +287,11 @@ describe("AIOFile", () => {
       yield* Deferred.await(started)
       const closing = yield* Effect.fork(file.close)
       yield* Effect.repeatN(Effect.yieldNow(), 10)
-      expect(failureOf(yield* Effect.exit(file.read(1, 0)))).toMatchObject({ _tag: "InvalidStateError" })
+      expect(failureOf(yield* Effect.exit(file.read(1, 0)))).toMatchObject({
+        _tag: "InvalidStateError",
+        module: "FileSystem",
+        method: "read"
+      })
       expect(log.filter((line) => line.startsWith("close"))).toEqual([])
       yield* Deferred.succeed(release, undefined)
       expect(yield* Fiber.join(slowRead)).toEqual(new Uint8Array([1, 2, 3]))
