@@ -74,7 +74,7 @@ for (const kind of ["io_uring", "linux-aio"] as const) {
       it(`random arguments, seed ${seed}: only TypeError/RangeError or errno results, never a crash`, () => {
         const file = path.join(directory, `${kind}-${seed}.bin`)
         fs.writeFileSync(file, Buffer.alloc(1 << 16, 1))
-        const result = runEngineChild(kind, fuzzBody(file, seed), { timeout: 60_000 })
+        const result = runEngineChild(kind, fuzzBody(file, seed), { timeout: 60_000, cwd: directory })
         expect(result.signal, ending(result)).toBeNull()
         expect(result.status, ending(result)).toBe(0)
         const out = lines(result)

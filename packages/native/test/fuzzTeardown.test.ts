@@ -27,7 +27,7 @@ for (const kind of ["io_uring", "linux-aio"] as const) {
         const result = spawnSync(
           process.execPath,
           [fixture, kind, String(runs), String(child + 1), file, directory],
-          { encoding: "utf8", timeout: 120_000 }
+          { encoding: "utf8", timeout: 120_000, cwd: directory }
         )
         const ending = `status=${result.status} signal=${result.signal}\n${result.stderr.slice(0, 2000)}`
         expect(result.signal, ending).toBeNull()

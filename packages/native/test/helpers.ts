@@ -9,7 +9,7 @@ import { addonPath } from "../src/internal/binding.js"
 export const runEngineChild = (
   kind: "io_uring" | "linux-aio",
   body: string,
-  options: { readonly timeout?: number; readonly env?: Record<string, string> } = {}
+  options: { readonly timeout?: number; readonly env?: Record<string, string>; readonly cwd?: string } = {}
 ): SpawnSyncReturns<string> => {
   const script = `
 const addon = ${JSON.stringify(addonPath())}
@@ -40,6 +40,7 @@ ${body}
   return spawnSync(process.execPath, ["-e", script], {
     encoding: "utf8",
     timeout: options.timeout ?? 30_000,
+    cwd: options.cwd,
     env: { ...process.env, ...options.env }
   })
 }
