@@ -26,6 +26,26 @@ import * as slab from "./internal/slabAllocator.js"
 export const MAX_REQUESTS_DEFAULT: 512 = internal.MAX_REQUESTS_DEFAULT
 
 /**
+ * One operation of a backend: its Effect, and, when the backend completes it in a callback, the same
+ * operation in callback form (see `fromCallback`). `AIOFile` and `AIOFile.readFile` call the callback
+ * form when there is one, which saves several Effect steps per read or write, and otherwise run the
+ * Effect in the caller's fiber context (its services, `TestClock`, fiber refs), interrupted with the
+ * caller. An operation replaced by a plain function has no callback form, so the replacement is what
+ * runs: replacing one operation (`wrap`) keeps the callback forms of the others.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Operation<Args extends ReadonlyArray<unknown>, A> {
+  (...args: Args): Effect.Effect<A, AioError.AioError>
+  /**
+   * Starts the operation and calls its last argument once with the result; while the operation
+   * waits for a permit it may return a `Cancel`.
+   */
+  readonly callback?: ((...args: [...Args, Callback<A>]) => Cancel | void) | undefined
+}
+
+/**
  * The descriptor-level operations of a backend. Offsets are byte positions in the file; reads fill
  * the caller's buffer (so a fast backend avoids a copy) and may return fewer bytes than asked (0 at
  * end of file); writes may be partial. Flags are Linux open(2) flags (see `FileMode.Flags`). A
@@ -37,41 +57,40 @@ export const MAX_REQUESTS_DEFAULT: 512 = internal.MAX_REQUESTS_DEFAULT
  * @category models
  */
 export interface Operations {
-  readonly open: (path: string, flags: number, mode: number) => Effect.Effect<number, AioError.AioError>
-  readonly close: (fd: number) => Effect.Effect<void, AioError.AioError>
-  readonly read: (
-    fd: number,
-    buffer: Uint8Array,
-    position: number
-  ) => Effect.Effect<number, AioError.AioError>
+  readonly open: Operation<[path: string, flags: number, mode: number], number>
+  readonly close: Operation<[fd: number], void>
+  readonly read: Operation<[fd: number, buffer: Uint8Array, position: number], number>
   /**
    * Several reads on one descriptor as one operation: each fills its buffer from its position (or
    * less at the end of the file); the results come back together, in order. A backend submits them
    * together and resumes the caller once, which saves a fiber suspension per read. Fails with the
    * first error when any read fails (after all have ended).
    */
-  readonly readMany: (
-    fd: number,
-    requests: ReadonlyArray<ReadRequest>
-  ) => Effect.Effect<Array<number>, AioError.AioError>
-  readonly write: (
-    fd: number,
-    buffer: Uint8Array,
-    position: number
-  ) => Effect.Effect<number, AioError.AioError>
+  readonly readMany: Operation<[fd: number, requests: ReadonlyArray<ReadRequest>], Array<number>>
+  readonly write: Operation<[fd: number, buffer: Uint8Array, position: number], number>
   /**
    * Several writes on one descriptor as one operation, as `readMany` for reads: each writes its
    * buffer at its position and may be partial; the counts come back together, in order.
    */
-  readonly writeMany: (
-    fd: number,
-    requests: ReadonlyArray<WriteRequest>
-  ) => Effect.Effect<Array<number>, AioError.AioError>
-  readonly fsync: (fd: number) => Effect.Effect<void, AioError.AioError>
-  readonly fdatasync: (fd: number) => Effect.Effect<void, AioError.AioError>
+  readonly writeMany: Operation<[fd: number, requests: ReadonlyArray<WriteRequest>], Array<number>>
+  readonly fsync: Operation<[fd: number], void>
+  readonly fdatasync: Operation<[fd: number], void>
   /** The file's size in bytes (fstat's `st_size`). */
-  readonly size: (fd: number) => Effect.Effect<number, AioError.AioError>
-  readonly truncate: (fd: number, length: number) => Effect.Effect<void, AioError.AioError>
+  readonly size: Operation<[fd: number], number>
+  readonly truncate: Operation<[fd: number, length: number], void>
+}
+
+/**
+ * Replacements for some of a context's operations (see `wrap`): plain functions returning Effects,
+ * or operations made with `fromCallback`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Overrides = {
+  readonly [K in keyof Operations]?: Operations[K] extends Operation<infer Args, infer A>
+    ? (...args: Args) => Effect.Effect<A, AioError.AioError>
+    : never
 }
 
 /**
@@ -216,9 +235,7 @@ export interface MakeOptions
  * Makes a context from a backend's operations: every operation waits for one of `maxRequests`
  * permits, so no more than that many are in flight at once and none fails for lack of room.
  * Without a `readMany` or `writeMany` of the backend's own, a batch runs its operations
- * concurrently (so a test that wraps `read` or `write` of a context made here should wrap these
- * too, or build the context with `make` from its wrapped operations).
- * Fails with `BadArgument` when `maxRequests` is not a positive safe integer.
+ * concurrently. Fails with `BadArgument` when `maxRequests` is not a positive safe integer.
  *
  * @since 0.1.0
  * @category constructors
@@ -296,21 +313,51 @@ export type Cancel = () => boolean
 
 /**
  * Makes an operation from its callback form: `submit` starts the operation, calls its last argument
- * once with the result, and may return a `Cancel` while the operation is queued. The Effect it
- * returns waits for the callback; interrupting it cancels a queued operation and lets a started one
- * run to its end.
- *
- * The callback form stays attached to the operation it returns: `AIOFile` calls it directly when it
- * finds it, which saves several Effect steps per read or write. A context whose operation is
- * replaced (a test double wrapping `read`, say) loses the callback form of that operation only, so
- * `AIOFile` then runs the replacement.
+ * once with the result, and may return a `Cancel` while the operation is queued. The Effect waits
+ * for the callback; interrupting it cancels a queued operation and lets a started one run to its
+ * end. The operation carries `submit` as its `callback` (see `Operation`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
   submit: (...args: [...Args, Callback<A>]) => Cancel | void
-) => (...args: Args) => Effect.Effect<A, AioError.AioError> = internal.fromCallback
+) => Operation<Args, A> = internal.fromCallback
+
+/**
+ * A context with some operations replaced, for a test double or a fault of your own: `overrides`
+ * gets the context and returns the operations it replaces. The others are the context's own, their
+ * callback forms included. A batch follows the single operation: when `read` is replaced and
+ * `readMany` is not, a batch runs its reads through the new `read`, concurrently (and `writeMany`
+ * through a new `write`), so no call bypasses the replacement.
+ *
+ * @example
+ * import { AioContext } from "@effect-aiofile/core"
+ * import * as Effect from "effect/Effect"
+ *
+ * // every write lands only 3 bytes at a time
+ * const shortWrites = AioContext.wrap((base) => ({
+ *   write: (fd, buffer, position) => base.write(fd, buffer.subarray(0, 3), position)
+ * }))
+ * const program = Effect.map(AioContext.AioContext, shortWrites)
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const wrap: {
+  (overrides: (base: AioContextService) => Overrides): (self: AioContextService) => AioContextService
+  (self: AioContextService, overrides: (base: AioContextService) => Overrides): AioContextService
+} = internal.wrap
+
+/**
+ * `wrap` as a layer over the backend below it: `AioContext.layerWrapped(overrides).pipe(Layer.provide(backend))`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWrapped: (
+  overrides: (base: AioContextService) => Overrides
+) => Layer.Layer<AioContext, never, AioContext> = internal.layerWrapped
 
 /**
  * `fromCallback` for `open`: `submit` opens and calls its last argument with the descriptor or the
@@ -326,7 +373,7 @@ export const fromCallback: <Args extends ReadonlyArray<unknown>, A>(
 export const fromOpenCallback: (
   submit: (path: string, flags: number, mode: number, done: Callback<number>) => Cancel | void,
   close: (fd: number) => void
-) => (path: string, flags: number, mode: number) => Effect.Effect<number, AioError.AioError> = internal.fromOpenCallback
+) => Operation<[path: string, flags: number, mode: number], number> = internal.fromOpenCallback
 
 /**
  * Makes an open that never leaks its descriptor when its fiber is interrupted, for a backend whose

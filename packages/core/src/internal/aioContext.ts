@@ -2,13 +2,16 @@ import type * as PlatformError from "@effect/platform/Error"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
 import type {
   AioContextService,
   Callback,
   Cancel,
   InFlightLimit,
   MakeOptions,
-  Operations,
+  Operation,
+  Overrides,
   ReadRequest
 } from "../AioContext.js"
 import type { AioError } from "../AioError.js"
@@ -81,31 +84,34 @@ export const guardOpen = <E>(
 
 type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
 
-/** The callback form of each operation made by `fromCallback`, keyed by the operation. */
-const callbackForms = new WeakMap<object, Submit<ReadonlyArray<unknown>, unknown>>()
+/** `operation` carrying `submit` as its callback form. */
+const withCallback = <Args extends ReadonlyArray<unknown>, A>(
+  operation: (...args: Args) => Effect.Effect<A, AioError>,
+  submit: Submit<Args, A>
+): Operation<Args, A> => Object.assign(operation, { callback: submit })
 
 /** @internal */
 export const fromOpenCallback = (
   submit: Submit<[path: string, flags: number, mode: number], number>,
   close: (fd: number) => void
-): (path: string, flags: number, mode: number) => Effect.Effect<number, AioError> => {
-  const operation = (path: string, flags: number, mode: number) =>
-    guardOpen((arrived) =>
-      Effect.async<number, AioError>((resume) => {
-        const cancel = submit(path, flags, mode, (result) => {
-          // a descriptor that comes after the interruption was closed by `arrived`
-          if (Exit.isFailure(result) || arrived(result.value)) resume(result)
-        })
-        if (typeof cancel === "function") return Effect.sync(cancel)
-      }), { close })
-  callbackForms.set(operation, submit as Submit<ReadonlyArray<unknown>, unknown>)
-  return operation
-}
+): Operation<[path: string, flags: number, mode: number], number> =>
+  withCallback(
+    (path: string, flags: number, mode: number) =>
+      guardOpen((arrived) =>
+        Effect.async<number, AioError>((resume) => {
+          const cancel = submit(path, flags, mode, (result) => {
+            // a descriptor that comes after the interruption was closed by `arrived`
+            if (Exit.isFailure(result) || arrived(result.value)) resume(result)
+          })
+          if (typeof cancel === "function") return Effect.sync(cancel)
+        }), { close }),
+    submit
+  )
 
 /** @internal */
 export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
   submit: Submit<Args, A>
-): (...args: Args) => Effect.Effect<A, AioError> => {
+): Operation<Args, A> => {
   const run = (start: (resume: Callback<A>) => Cancel | void) =>
     Effect.async<A, AioError>((resume) => {
       const cancel = start(resume)
@@ -125,19 +131,37 @@ export const fromCallback = <Args extends ReadonlyArray<unknown>, A>(
       ? (a: unknown, b: unknown, c: unknown) => run((resume) => call(a, b, c, resume))
       : (...args: ReadonlyArray<unknown>) => run((resume) => call(...args.slice(0, arity), resume))
   ) as unknown as (...args: Args) => Effect.Effect<A, AioError>
-  callbackForms.set(operation, submit as Submit<ReadonlyArray<unknown>, unknown>)
-  return operation
+  return withCallback(operation, submit)
 }
 
-/**
- * The callback form of an operation made by `fromCallback`, or undefined for any other function
- * (an operation wrapped by `make`, or replaced by a test).
- *
- * @internal
- */
-export const callbackForm = <Args extends ReadonlyArray<unknown>, A>(
-  operation: (...args: Args) => Effect.Effect<A, AioError>
-): Submit<Args, A> | undefined => callbackForms.get(operation) as Submit<Args, A> | undefined
+/** A batch made of single operations, run concurrently. */
+const concurrently = (
+  operation: (fd: number, buffer: Uint8Array, position: number) => Effect.Effect<number, AioError>
+) =>
+(fd: number, requests: ReadonlyArray<ReadRequest>): Effect.Effect<Array<number>, AioError> =>
+  Effect.forEach(requests, ({ buffer, position }) => operation(fd, buffer, position), { concurrency: "unbounded" })
+
+/** @internal */
+export const wrap = dual<
+  (overrides: (base: AioContextService) => Overrides) => (self: AioContextService) => AioContextService,
+  (self: AioContextService, overrides: (base: AioContextService) => Overrides) => AioContextService
+>(2, (self, overrides) => {
+  const replaced = overrides(self)
+  const own = Object.fromEntries(Object.entries(replaced).filter(([, operation]) => operation !== undefined))
+  const read = replaced.read
+  const write = replaced.write
+  return {
+    ...self,
+    ...own,
+    readMany: replaced.readMany ?? (read !== undefined ? concurrently(read) : self.readMany),
+    writeMany: replaced.writeMany ?? (write !== undefined ? concurrently(write) : self.writeMany)
+  }
+})
+
+/** @internal */
+export const layerWrapped = (
+  overrides: (base: AioContextService) => Overrides
+): Layer.Layer<AioContext, never, AioContext> => Layer.effect(AioContext, Effect.map(AioContext, wrap(overrides)))
 
 /**
  * Bounds Effects to `max` in flight: a counter on the fast path, a queue when full. (An Effect
@@ -178,14 +202,8 @@ export const make = (
 ): Effect.Effect<AioContextService, PlatformError.BadArgument> =>
   Effect.map(validateMaxRequests(options.maxRequests), (maxRequests) => {
     const permit = boundEffects(maxRequests)
-    /** A batch of a backend without batches of its own: its single operations, concurrently. */
-    const batch = (
-      operation: Operations["read"]
-    ) =>
-    (fd: number, requests: ReadonlyArray<ReadRequest>) =>
-      Effect.forEach(requests, ({ buffer, position }) => permit(operation(fd, buffer, position)), {
-        concurrency: "unbounded"
-      })
+    const read = (fd: number, buffer: Uint8Array, position: number) => permit(options.read(fd, buffer, position))
+    const write = (fd: number, buffer: Uint8Array, position: number) => permit(options.write(fd, buffer, position))
     return {
       backend: options.backend,
       maxRequests,
@@ -193,10 +211,11 @@ export const make = (
       ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
       open: (path, flags, mode) => permit(options.open(path, flags, mode)),
       close: (fd) => permit(options.close(fd)),
-      read: (fd, buffer, position) => permit(options.read(fd, buffer, position)),
-      readMany: options.readMany ?? batch(options.read),
-      write: (fd, buffer, position) => permit(options.write(fd, buffer, position)),
-      writeMany: options.writeMany ?? batch(options.write),
+      read,
+      // a backend without batches of its own: its single operations, concurrently
+      readMany: options.readMany ?? concurrently(read),
+      write,
+      writeMany: options.writeMany ?? concurrently(write),
       fsync: (fd) => permit(options.fsync(fd)),
       fdatasync: (fd) => permit(options.fdatasync(fd)),
       size: (fd) => permit(options.size(fd)),

@@ -1,10 +1,13 @@
 import * as PlatformError from "@effect/platform/Error"
 import * as Exit from "effect/Exit"
-import type { Callback, Cancel } from "../AioContext.js"
+import type { AioContextService, Callback, Cancel } from "../AioContext.js"
 import { isDetached } from "./aioContext.js"
 import { badArgument } from "./aioError.js"
+import type { FormOf } from "./operationForms.js"
 
-// The loops of AIOFile's transfers through a backend's callback forms, and the errors they end with.
+// AIOFile's transfers, written once as callbacks over the operations' callback forms (see
+// operationForms.ts): the loops that continue short reads and writes, fresh buffers, batches, and
+// the errors they end with.
 
 /** A buffer filled up to `total` bytes: itself when full, else its zeroed-past-`total` prefix. @internal */
 export const filled = (buffer: Uint8Array, total: number): Uint8Array =>
@@ -57,9 +60,11 @@ export const guarded = <A>(done: Callback<A>, submit: () => Cancel | void): Canc
 export type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callback<number>) => Cancel | void
 
 /**
- * Reads through a read's callback form until `buffer` is full or the end of the file (see `fill`);
- * `done` gets the bytes read, or a BadArgument when the buffer was detached meanwhile. Returns the
- * first read's `Cancel`.
+ * Reads through a read's callback form until `buffer` is full or the end of the file, from byte
+ * `from` of it on (a read that came back short continues; 0 is the end of the file, and a short
+ * count near the end is followed by one more read that returns 0, which also covers the kernel's
+ * 2 GiB cap on one call). `done` gets the bytes read, or a BadArgument when the buffer was detached
+ * meanwhile. Returns the first read's `Cancel`.
  *
  * @internal
  */
@@ -69,24 +74,26 @@ export const fillWith = (
   fd: number,
   buffer: Uint8Array,
   offset: number,
-  done: Callback<number>
+  done: Callback<number>,
+  from = 0
 ) => {
-  const step = (from: number): Cancel | void =>
+  const step = (at: number): Cancel | void =>
     guarded(done, () =>
-      read(fd, from === 0 ? buffer : buffer.subarray(from), offset + from, (result) => {
+      read(fd, at === 0 ? buffer : buffer.subarray(at), offset + at, (result) => {
         if (Exit.isFailure(result)) return done(result)
         if (isDetached(buffer)) return done(Exit.fail(detachedInFlight(method)))
-        const total = from + result.value
-        if (result.value === 0 || total === buffer.length) done(from === 0 ? result : Exit.succeed(total))
+        const total = at + result.value
+        if (result.value === 0 || total === buffer.length) done(at === 0 ? result : Exit.succeed(total))
         else step(total)
       }))
-  return step(0)
+  return step(from)
 }
 
 /**
- * Writes through a write's callback form until all of `data` is written (see `writeFrom`); `done`
- * gets its length, or the bytes written when `data` was detached after a partial write. Returns the
- * first write's `Cancel`.
+ * Writes through a write's callback form until all of `data` is written, from byte `from` of it on;
+ * a write that makes no progress fails with `WriteZero`. `done` gets `length` (the data's length
+ * when the write started), or the bytes written when `data` was detached after a partial write
+ * (the rest cannot be written). Returns the first write's `Cancel`.
  *
  * @internal
  */
@@ -97,19 +104,181 @@ export const writeWith = (
   fd: number,
   data: Uint8Array,
   offset: number,
-  done: Callback<number>
+  done: Callback<number>,
+  from = 0,
+  length = data.length
 ) => {
-  // the length at the start: a view detached while the write is in flight reports 0
-  const length = data.length
-  const step = (from: number): Cancel | void =>
-    guarded(done, () =>
-      write(fd, from === 0 ? data : data.subarray(from), offset + from, (result) => {
+  const step = (at: number): Cancel | void => {
+    if (at >= length) return done(Exit.succeed(length))
+    if (isDetached(data)) return done(at > 0 ? Exit.succeed(at) : Exit.fail(detachedBuffer(method)))
+    return guarded(done, () =>
+      write(fd, at === 0 ? data : data.subarray(at), offset + at, (result) => {
         if (Exit.isFailure(result)) return done(result)
-        const total = from + result.value
-        if (result.value === 0) done(Exit.fail(writeZero(name, offset, from, length, method)))
-        else if (total >= length) done(Exit.succeed(length))
-        else if (isDetached(data)) done(Exit.succeed(total)) // the rest cannot be written
-        else step(total)
+        if (result.value === 0) return done(Exit.fail(writeZero(name, offset, at, length, method)))
+        step(at + result.value)
       }))
-  return step(0)
+  }
+  return step(from)
+}
+
+/**
+ * Runs `each` for the indexes in `at`, one after the other (each calls its `next` when it has
+ * ended well), then `done` with `value`; the first failure is the result.
+ */
+const inTurn = <A>(
+  at: ReadonlyArray<number>,
+  each: (i: number, next: Callback<unknown>) => void,
+  done: Callback<A>,
+  value: A
+) => {
+  const step = (k: number): void => {
+    if (k === at.length) return done(Exit.succeed(value))
+    each(at[k]!, (result) => (Exit.isFailure(result) ? done(Exit.failCause(result.cause)) : step(k + 1)))
+  }
+  step(0)
+}
+
+/** A buffer from the context's allocator, or the error when it cannot give one that large. @internal */
+export const allocateFor = (
+  context: AioContextService,
+  method: string,
+  length: number
+): Uint8Array | PlatformError.BadArgument => {
+  try {
+    return length === 0 ? new Uint8Array(0) : context.allocate(length)
+  } catch {
+    return badArgument(method, `cannot allocate a buffer of ${length} bytes`)
+  }
+}
+
+/** Reads at or above this size first ask for the file's size, so a huge `size` on a small file allocates little. */
+const CLAMP_READ_SIZE = 16 * 1024 * 1024
+
+/** Whether a read of `size` (-1: to the end) asks for the file's size first. @internal */
+export const readsSize = (size: number): boolean => size === -1 || size >= CLAMP_READ_SIZE
+
+/**
+ * A fresh buffer of up to `size` bytes (-1: to the end of the file) read from `offset`: its prefix
+ * that the file held, zeros never handed out.
+ *
+ * @internal
+ */
+export const readNew = (
+  method: string,
+  context: AioContextService,
+  forms: FormOf,
+  fd: number,
+  size: number,
+  offset: number,
+  done: Callback<Uint8Array>
+): Cancel | void => {
+  const readLength = (length: number): Cancel | void => {
+    const buffer = allocateFor(context, method, length)
+    if (!(buffer instanceof Uint8Array)) return done(Exit.fail(buffer))
+    if (length === 0) return done(Exit.succeed(buffer))
+    return fillWith(
+      method,
+      forms(context.read),
+      fd,
+      buffer,
+      offset,
+      (result) => done(Exit.map(result, (total) => filled(buffer, total)))
+    )
+  }
+  if (!readsSize(size)) return readLength(size)
+  return guarded(done, () =>
+    forms(context.size)(fd, (result) => {
+      if (Exit.isFailure(result)) return done(Exit.failCause(result.cause))
+      guarded(done, () => readLength(Math.max(0, Math.min(size === -1 ? Infinity : size, result.value - offset))))
+    }))
+}
+
+/**
+ * Reads into each buffer from its offset as one batch (`readMany`), then continues the rare short
+ * reads one by one; `done` gets the bytes read into each.
+ *
+ * @internal
+ */
+export const fillMany = (
+  method: string,
+  context: AioContextService,
+  forms: FormOf,
+  fd: number,
+  buffers: ReadonlyArray<Uint8Array>,
+  offsets: ReadonlyArray<number>,
+  done: Callback<Array<number>>
+): Cancel | void => {
+  const requests = buffers.map((buffer, i) => ({ buffer, position: offsets[i]! }))
+  return guarded(done, () =>
+    forms(context.readMany)(fd, requests, (result) => {
+      if (Exit.isFailure(result)) return done(result)
+      if (buffers.some(isDetached)) return done(Exit.fail(detachedInFlight(method)))
+      const counts = result.value
+      const short = counts.flatMap((n, i) => n > 0 && n < buffers[i]!.length ? [i] : [])
+      const read = forms(context.read)
+      inTurn(
+        short,
+        (i, next) =>
+          fillWith(method, read, fd, buffers[i]!, offsets[i]!, (total) => {
+            if (Exit.isSuccess(total)) counts[i] = total.value
+            next(total)
+          }, counts[i]!),
+        done,
+        counts
+      )
+    }))
+}
+
+/**
+ * Writes each data at its offset as one batch (`writeMany`), then continues the rare partial writes
+ * one by one; `done` gets each data's length when the batch started (empty ones are not written).
+ *
+ * @internal
+ */
+export const writeMany = (
+  method: string,
+  context: AioContextService,
+  forms: FormOf,
+  name: string,
+  fd: number,
+  list: ReadonlyArray<{ readonly data: Uint8Array; readonly offset: number }>,
+  done: Callback<Array<number>>
+): Cancel | void => {
+  // the lengths at the start: a view detached while its write is in flight reports 0
+  const lengths = list.map(({ data }) => data.length)
+  if (list.some(({ data }, i) => lengths[i] === 0 && isDetached(data))) {
+    return done(Exit.fail(detachedBuffer(method)))
+  }
+  const writes = list.flatMap(({ data, offset }, i) => lengths[i]! > 0 ? [{ data, offset, at: i }] : [])
+  return guarded(
+    done,
+    () =>
+      forms(context.writeMany)(fd, writes.map(({ data, offset }) => ({ buffer: data, position: offset })), (result) => {
+        if (Exit.isFailure(result)) return done(result)
+        const counts = result.value
+        const write = forms(context.write)
+        inTurn(
+          counts.flatMap((n, i) => n < lengths[writes[i]!.at]! ? [i] : []),
+          (i, next) => {
+            const { at, data, offset } = writes[i]!
+            writeWith(
+              method,
+              write,
+              name,
+              fd,
+              data,
+              offset,
+              (total) => {
+                if (Exit.isSuccess(total)) lengths[at] = total.value
+                next(total)
+              },
+              counts[i]!,
+              lengths[at]!
+            )
+          },
+          done,
+          lengths
+        )
+      })
+  )
 }

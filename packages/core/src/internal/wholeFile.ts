@@ -4,42 +4,19 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
-import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
+import { AioContext, type AioContextService, type Cancel } from "../AioContext.js"
 import type { AioError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
-import { callbackForm, isDetached } from "./aioContext.js"
+import { isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
 import { checkPath, checkPermissions } from "./aioFileArguments.js"
 import { writeZero } from "./aioFileTransfer.js"
 import { codecFor } from "./encoding.js"
 import { Flags, parseMode } from "./fileMode.js"
+import { type FormOf, formsFor, runtimeOf } from "./operationForms.js"
 
 /** The first read of a file whose size says 0 (a /proc file, say) asks for this many bytes. */
 const UNKNOWN_SIZE_READ = 64 * 1024
-
-type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args, Callback<A>]) => Cancel | void
-
-/**
- * The callback forms of a context's operations, for the fiber that runs them: the backend's own
- * (see `AioContext.fromCallback`), or else the operation's Effect run as a fiber of the caller's
- * runtime (its services, clock and fiber refs), so the chain below serves every backend and every
- * wrapper.
- */
-const callbacksOf = (runtime: () => Runtime.Runtime<never>) =>
-<Args extends ReadonlyArray<unknown>, A>(
-  operation: (...args: Args) => Effect.Effect<A, AioError>
-): Submit<Args, A> =>
-  callbackForm(operation) ??
-    ((...args: [...Args, Callback<A>]) => {
-      const done = args[args.length - 1] as Callback<A>
-      const interrupt = Runtime.runCallback(runtime())(operation(...(args.slice(0, -1) as unknown as Args)), {
-        onExit: done
-      })
-      return () => {
-        interrupt()
-        return false // its callback still comes, with the interruption
-      }
-    })
 
 /**
  * Runs `step` until it stops asking for the next one (`next`, called from its callback): a step
@@ -71,7 +48,7 @@ const repeat = (step: (next: () => void) => void, failed: (error: unknown) => vo
 
 /** What a body running on an open descriptor gets from `onFile`. */
 interface Steps<A> {
-  readonly callbacks: ReturnType<typeof callbacksOf>
+  readonly callbacks: FormOf
   /** Whether the fiber was interrupted: the body then ends (`finish`) instead of going on. */
   readonly interrupted: () => boolean
   /**
@@ -101,14 +78,8 @@ const onFile = <A>(
   body: (fd: number, steps: Steps<A>) => void
 ): Effect.Effect<A, AioError> =>
   Effect.withFiberRuntime<A, AioError>((fiber) => {
-    let runtime: Runtime.Runtime<never> | undefined
-    const current = () =>
-      runtime ??= Runtime.make({
-        context: fiber.currentContext,
-        fiberRefs: fiber.getFiberRefs(),
-        runtimeFlags: Runtime.defaultRuntimeFlags
-      })
-    const callbacks = callbacksOf(current)
+    const current = runtimeOf(fiber)
+    const callbacks = formsFor(current)
     const open = callbacks(context.open)
     const close = callbacks(context.close)
     return Effect.async<A, AioError>((resume) => {
