@@ -13,9 +13,17 @@ import { AioContext, type AioContextService } from "../AioContext.js"
 import type { AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import type { FileMode, ValidMode } from "../FileMode.js"
-import { isDetached } from "./aioContext.js"
-import { badArgument, invalidData, unknownEncoding } from "./aioError.js"
-import { checkPath, checkPermissions, checkPosition, describeValue, notSafe } from "./aioFileArguments.js"
+import { badArgument, invalidData } from "./aioError.js"
+import {
+  borrowed,
+  checkPath,
+  checkPosition,
+  checkSize,
+  checkTransfer,
+  describeValue,
+  notReadable,
+  resolve
+} from "./aioFileArguments.js"
 import { Lifecycle, type Ownership } from "./aioFileLifecycle.js"
 import {
   allocateFor,
@@ -28,8 +36,7 @@ import {
   writeMany,
   writeWith
 } from "./aioFileTransfer.js"
-import { type CanonicalEncoding, type Codec, codecFor } from "./encoding.js"
-import { parseMode } from "./fileMode.js"
+import type { CanonicalEncoding, Codec } from "./encoding.js"
 import { hasCallback } from "./operationForms.js"
 
 /** @internal */
@@ -144,16 +151,9 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   /** `readBytes`, its errors naming `method` (what the caller called). */
   private readBytesAs(method: string, size: number, offset: number): Effect.Effect<Uint8Array, AioError> {
-    const invalid = (Number.isSafeInteger(size) && size >= -1
-      ? undefined
-      : badArgument(
-        method,
-        size > Number.MAX_SAFE_INTEGER
-          ? `size must be ${notSafe(size)}`
-          : `size must be an integer >= -1, got ${String(size)}`
-      )) ??
+    const invalid = checkSize(method, size) ??
       checkPosition(method, "offset", offset) ??
-      (this.mode.readable ? undefined : this.notReadable(method))
+      (this.mode.readable ? undefined : notReadable(this, method))
     if (invalid !== undefined) return Effect.fail(invalid)
     return this.life.run(
       method,
@@ -163,7 +163,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
-    const invalid = this.checkTransfer("readInto", buffer, offset)
+    const invalid = checkTransfer(this, "readInto", buffer, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
     return this.life.run(
       "readInto",
@@ -179,7 +179,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     requests: Iterable<{ readonly size: number; readonly offset: number }>
   ): Effect.Effect<Array<Uint8Array>, AioError> {
     const list = Array.from(requests ?? [])
-    const invalid = (this.mode.readable ? undefined : this.notReadable("readBytesMany")) ??
+    const invalid = (this.mode.readable ? undefined : notReadable(this, "readBytesMany")) ??
       list.reduce<PlatformError.BadArgument | undefined>((found, request) =>
         found ??
           checkPosition("readBytesMany", "size", request?.size) ??
@@ -227,7 +227,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   ): Effect.Effect<Array<number>, AioError> {
     const list = Array.from(requests ?? [])
     const invalid = list.reduce<PlatformError.BadArgument | undefined>(
-      (found, request) => found ?? this.checkTransfer("readInto", request?.buffer, request?.offset),
+      (found, request) => found ?? checkTransfer(this, "readInto", request?.buffer, request?.offset),
       undefined
     )
     if (invalid !== undefined) return Effect.fail(invalid)
@@ -268,7 +268,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
 
   /** `writeBytes`, its errors naming `method` (what the caller called). */
   private writeBytesAs(method: string, data: Uint8Array, offset: number): Effect.Effect<number, AioError> {
-    const invalid = this.checkTransfer("writeBytes", data, offset, method)
+    const invalid = checkTransfer(this, "writeBytes", data, offset, method)
     if (invalid !== undefined) return Effect.fail(invalid)
     return this.life.run(
       method,
@@ -285,7 +285,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   ): Effect.Effect<Array<number>, AioError> {
     const list = Array.from(requests ?? [])
     const invalid = list.reduce<PlatformError.BadArgument | undefined>(
-      (found, request) => found ?? this.checkTransfer("writeBytes", request?.data, request?.offset),
+      (found, request) => found ?? checkTransfer(this, "writeBytes", request?.data, request?.offset),
       undefined
     )
     if (invalid !== undefined) return Effect.fail(invalid)
@@ -327,65 +327,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   decodeBytes(data: Uint8Array): Either.Either<string, PlatformError.SystemError> {
     return Either.mapLeft(this.codec.decode(data), (why) => invalidData("decodeBytes", this.name, why))
   }
-
-  /** The arguments of a transfer between a buffer and the file, and the mode's direction. */
-  private checkTransfer(
-    kind: "readInto" | "writeBytes",
-    buffer: unknown,
-    offset: unknown,
-    method: string = kind
-  ): PlatformError.BadArgument | undefined {
-    if (!(buffer instanceof Uint8Array)) {
-      return badArgument(
-        method,
-        `${kind === "readInto" ? "buffer" : "data"} must be a Uint8Array, got ${describeValue(buffer)}`
-      )
-    }
-    if (isDetached(buffer)) return badArgument(method, "buffer is detached")
-    return checkPosition(method, "offset", offset) ??
-      (kind === "readInto"
-        ? this.mode.readable ? undefined : this.notReadable(method)
-        : this.mode.writable
-        ? undefined
-        : this.notWritable(method))
-  }
-
-  private notReadable(method: string) {
-    return badArgument(method, `${this.name} was opened with mode ${JSON.stringify(this.mode.mode)}, which cannot read`)
-  }
-
-  private notWritable(method: string) {
-    return badArgument(
-      method,
-      `${this.name} was opened with mode ${JSON.stringify(this.mode.mode)}, which cannot write`
-    )
-  }
 }
-
-const owned: Ownership = { owner: true, syncOnClose: true, permissions: 0o666 }
-const borrowed: Ownership = { owner: false, syncOnClose: false, permissions: 0o666 }
-
-const resolve = (
-  mode: string,
-  options: AioFile.Options | undefined
-): Either.Either<
-  { readonly mode: FileMode; readonly codec: Codec; readonly ownership: Ownership },
-  PlatformError.BadArgument
-> =>
-  Either.flatMap(parseMode(mode), (fileMode) => {
-    const encoding = options?.encoding ?? "utf-8"
-    const codec = typeof encoding === "string" ? codecFor(encoding) : undefined
-    if (codec === undefined) return Either.left(unknownEncoding("open", encoding))
-    const syncOnClose = options?.syncOnClose ?? true
-    if (typeof syncOnClose !== "boolean") {
-      return Either.left(badArgument("open", `syncOnClose must be a boolean, got ${describeValue(syncOnClose)}`))
-    }
-    const permissions = options?.permissions ?? 0o666
-    const invalidPermissions = checkPermissions("open", "permissions", permissions)
-    if (invalidPermissions !== undefined) return Either.left(invalidPermissions)
-    const ownership = syncOnClose && permissions === 0o666 ? owned : { owner: true, syncOnClose, permissions }
-    return Either.right({ mode: fileMode, codec, ownership })
-  })
 
 /**
  * The file typed by its mode (see `AIOFile.ForMode`). There is one class whatever the mode: the
