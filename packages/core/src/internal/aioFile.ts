@@ -33,6 +33,7 @@ import {
   fillWith,
   readNew,
   readsSize,
+  retrying,
   writeMany,
   writeWith
 } from "./aioFileTransfer.js"
@@ -214,7 +215,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
         }
         if (!sized) return readAll(list.map(({ size }) => size))
         // a huge size on a small file allocates what the file holds, as readBytes does
-        return forms(this.context.size)(fd, (result) => {
+        return retrying<number>((sized) => forms(this.context.size)(fd, sized), (result) => {
           if (Exit.isFailure(result)) return done(Exit.failCause(result.cause))
           readAll(list.map(({ offset, size }) => Math.max(0, Math.min(size, result.value - offset))))
         })
@@ -297,15 +298,27 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   }
 
   get fsync(): Effect.Effect<void, AioError> {
-    return this.life.run("fsync", this.direct.fsync, (fd, done, forms) => forms(this.context.fsync)(fd, done))
+    return this.life.run(
+      "fsync",
+      this.direct.fsync,
+      (fd, done, forms) => retrying((synced) => forms(this.context.fsync)(fd, synced), done)
+    )
   }
 
   get fdsync(): Effect.Effect<void, AioError> {
-    return this.life.run("fdsync", this.direct.fdatasync, (fd, done, forms) => forms(this.context.fdatasync)(fd, done))
+    return this.life.run(
+      "fdsync",
+      this.direct.fdatasync,
+      (fd, done, forms) => retrying((synced) => forms(this.context.fdatasync)(fd, synced), done)
+    )
   }
 
   get size(): Effect.Effect<number, AioError> {
-    return this.life.run("size", this.direct.size, (fd, done, forms) => forms(this.context.size)(fd, done))
+    return this.life.run(
+      "size",
+      this.direct.size,
+      (fd, done, forms) => retrying((sized) => forms(this.context.size)(fd, sized), done)
+    )
   }
 
   truncate(length = 0): Effect.Effect<void, AioError> {
@@ -314,7 +327,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     return this.life.run(
       "truncate",
       this.direct.truncate,
-      (fd, done, forms) => forms(this.context.truncate)(fd, length, done)
+      (fd, done, forms) => retrying((truncated) => forms(this.context.truncate)(fd, length, truncated), done)
     )
   }
 

@@ -137,7 +137,9 @@ export const sink = <A extends string | Uint8Array>(
     let chunks = 0
     let written = 0
     let pending: Fiber.RuntimeFiber<number, AioError> | undefined
-    const settled = Effect.suspend(() => pending === undefined ? Effect.void : Fiber.join(pending))
+    const settled = Effect.suspend((): Effect.Effect<unknown, AioError> =>
+      pending === undefined ? Effect.void : Fiber.join(pending)
+    )
     const writeChunk = (chunk: Chunk.Chunk<A>): Effect.Effect<void, AioError> => {
       const gathered = gatherers[chunks++ % 2]!(Chunk.toReadonlyArray(chunk))
       if (gathered === undefined) {

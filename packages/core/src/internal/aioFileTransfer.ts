@@ -1,8 +1,11 @@
 import * as PlatformError from "@effect/platform/Error"
+import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { AioContextService, Callback, Cancel } from "../AioContext.js"
+import type { AioError } from "../AioError.js"
 import { isDetached } from "./aioContext.js"
-import { badArgument } from "./aioError.js"
+import { badArgument, errnoCode } from "./aioError.js"
 import type { FormOf } from "./operationForms.js"
 
 // AIOFile's transfers, written once as callbacks over the operations' callback forms (see
@@ -56,6 +59,28 @@ export const guarded = <A>(done: Callback<A>, submit: () => Cancel | void): Canc
   }
 }
 
+/**
+ * How many times an operation that failed with `EINTR` or `EAGAIN` is submitted again, at once,
+ * before that error is its result. The kernel backends restart interrupted calls themselves; a
+ * backend of one's own (or the fault layer) may pass them up.
+ *
+ * @internal
+ */
+export const RETRIES = 8
+
+/** Whether a failed `result` is an `EINTR` or `EAGAIN` that the attempt numbered `attempt` (from 0) retries. @internal */
+export const retries = (result: Exit.Exit<unknown, AioError>, attempt: number): boolean => {
+  if (attempt >= RETRIES || Exit.isSuccess(result)) return false
+  const code = Option.flatMap(Cause.failureOption(result.cause), errnoCode)
+  return Option.isSome(code) && (code.value === "EINTR" || code.value === "EAGAIN")
+}
+
+/** Submits an operation (`submit` starts it with its callback), again while it `retries`. @internal */
+export const retrying = <A>(submit: (done: Callback<A>) => Cancel | void, done: Callback<A>): Cancel | void => {
+  const attempt = (n: number): Cancel | void => submit((result) => retries(result, n) ? attempt(n + 1) : done(result))
+  return attempt(0)
+}
+
 /** @internal */
 export type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callback<number>) => Cancel | void
 
@@ -77,16 +102,16 @@ export const fillWith = (
   done: Callback<number>,
   from = 0
 ) => {
-  const step = (at: number): Cancel | void =>
+  const step = (at: number, attempt: number): Cancel | void =>
     guarded(done, () =>
       read(fd, at === 0 ? buffer : buffer.subarray(at), offset + at, (result) => {
-        if (Exit.isFailure(result)) return done(result)
+        if (Exit.isFailure(result)) return retries(result, attempt) ? step(at, attempt + 1) : done(result)
         if (isDetached(buffer)) return done(Exit.fail(detachedInFlight(method)))
         const total = at + result.value
         if (result.value === 0 || total === buffer.length) done(at === 0 ? result : Exit.succeed(total))
-        else step(total)
+        else step(total, 0)
       }))
-  return step(from)
+  return step(from, 0)
 }
 
 /**
@@ -108,17 +133,17 @@ export const writeWith = (
   from = 0,
   length = data.length
 ) => {
-  const step = (at: number): Cancel | void => {
+  const step = (at: number, attempt: number): Cancel | void => {
     if (at >= length) return done(Exit.succeed(length))
     if (isDetached(data)) return done(at > 0 ? Exit.succeed(at) : Exit.fail(detachedBuffer(method)))
     return guarded(done, () =>
       write(fd, at === 0 ? data : data.subarray(at), offset + at, (result) => {
-        if (Exit.isFailure(result)) return done(result)
+        if (Exit.isFailure(result)) return retries(result, attempt) ? step(at, attempt + 1) : done(result)
         if (result.value === 0) return done(Exit.fail(writeZero(name, offset, at, length, method)))
-        step(at + result.value)
+        step(at + result.value, 0)
       }))
   }
-  return step(from)
+  return step(from, 0)
 }
 
 /**
@@ -187,7 +212,7 @@ export const readNew = (
   }
   if (!readsSize(size)) return readLength(size)
   return guarded(done, () =>
-    forms(context.size)(fd, (result) => {
+    retrying<number>((sized) => forms(context.size)(fd, sized), (result) => {
       if (Exit.isFailure(result)) return done(Exit.failCause(result.cause))
       guarded(done, () => readLength(Math.max(0, Math.min(size === -1 ? Infinity : size, result.value - offset))))
     }))
@@ -209,24 +234,28 @@ export const fillMany = (
   done: Callback<Array<number>>
 ): Cancel | void => {
   const requests = buffers.map((buffer, i) => ({ buffer, position: offsets[i]! }))
-  return guarded(done, () =>
-    forms(context.readMany)(fd, requests, (result) => {
-      if (Exit.isFailure(result)) return done(result)
-      if (buffers.some(isDetached)) return done(Exit.fail(detachedInFlight(method)))
-      const counts = result.value
-      const short = counts.flatMap((n, i) => n > 0 && n < buffers[i]!.length ? [i] : [])
-      const read = forms(context.read)
-      inTurn(
-        short,
-        (i, next) =>
-          fillWith(method, read, fd, buffers[i]!, offsets[i]!, (total) => {
-            if (Exit.isSuccess(total)) counts[i] = total.value
-            next(total)
-          }, counts[i]!),
-        done,
-        counts
-      )
-    }))
+  // a batch that fails with EINTR or EAGAIN is submitted again whole: each read lands where it did
+  return guarded(
+    done,
+    () =>
+      retrying<Array<number>>((read) => forms(context.readMany)(fd, requests, read), (result) => {
+        if (Exit.isFailure(result)) return done(result)
+        if (buffers.some(isDetached)) return done(Exit.fail(detachedInFlight(method)))
+        const counts = result.value
+        const short = counts.flatMap((n, i) => n > 0 && n < buffers[i]!.length ? [i] : [])
+        const read = forms(context.read)
+        inTurn(
+          short,
+          (i, next) =>
+            fillWith(method, read, fd, buffers[i]!, offsets[i]!, (total) => {
+              if (Exit.isSuccess(total)) counts[i] = total.value
+              next(total)
+            }, counts[i]!),
+          done,
+          counts
+        )
+      })
+  )
 }
 
 /**
@@ -250,10 +279,12 @@ export const writeMany = (
     return done(Exit.fail(detachedBuffer(method)))
   }
   const writes = list.flatMap(({ data, offset }, i) => lengths[i]! > 0 ? [{ data, offset, at: i }] : [])
+  const requests = writes.map(({ data, offset }) => ({ buffer: data, position: offset }))
+  // a batch that fails with EINTR or EAGAIN is submitted again whole: positional writes land where they did
   return guarded(
     done,
     () =>
-      forms(context.writeMany)(fd, writes.map(({ data, offset }) => ({ buffer: data, position: offset })), (result) => {
+      retrying<Array<number>>((written) => forms(context.writeMany)(fd, requests, written), (result) => {
         if (Exit.isFailure(result)) return done(result)
         const counts = result.value
         const write = forms(context.write)

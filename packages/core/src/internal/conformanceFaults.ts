@@ -339,21 +339,29 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         expect(same(yield* contentOf(path), CONTENT)).toBe(true)
       }))
 
-    it.effect("EINTR and EAGAIN from the service are typed errors (the library's backends retry them themselves)", () =>
+    it.effect("EINTR and EAGAIN from the service are retried: every API succeeds; a persistent one is typed", () =>
       Effect.gen(function*() {
         const path = yield* withData()
         for (const errno of ["EINTR", "EAGAIN"] as const) {
           for (const [name, read] of readers) {
-            const { exit } = yield* under([{ operation: "read", action: faults.fail(errno), times: 1 }], read(path))
-            expect(AioError.errnoCode(expectSystemError(exit, `${name} ${errno}`))).toEqual(Option.some(errno))
+            const { exit, log } = yield* under(
+              [{ operation: "read", action: faults.fail(errno), times: 2 }],
+              read(path)
+            )
+            expect(same(expectSuccess(exit, `${name} ${errno}`), CONTENT), name).toBe(true)
+            expect(log.length, name).toBe(2)
           }
           for (const [name, write] of writers) {
-            const { exit } = yield* under(
-              [{ operation: "write", action: faults.fail(errno), times: 1 }],
-              write(fresh("faults-eintr"))
-            )
-            expect(AioError.errnoCode(expectSystemError(exit, `${name} ${errno}`))).toEqual(Option.some(errno))
+            const target = fresh("faults-eintr")
+            const { exit } = yield* under([{ operation: "write", action: faults.fail(errno), times: 2 }], write(target))
+            expectSuccess(exit, `${name} ${errno}`)
+            expect(same(yield* contentOf(target), CONTENT), name).toBe(true)
           }
+        }
+        // one that never stops: the error, typed, once the retries are spent
+        for (const [name, read] of readers) {
+          const { exit } = yield* under([{ operation: "read", action: faults.fail("EAGAIN") }], read(path))
+          expect(AioError.errnoCode(expectSystemError(exit, name))).toEqual(Option.some("EAGAIN"))
         }
       }))
 

@@ -10,7 +10,7 @@ import type * as AioFile from "../AIOFile.js"
 import { isDetached } from "./aioContext.js"
 import { badArgument, invalidData, relabel, unknownEncoding } from "./aioError.js"
 import { checkPath, checkPermissions } from "./aioFileArguments.js"
-import { writeZero } from "./aioFileTransfer.js"
+import { retries, retrying, writeZero } from "./aioFileTransfer.js"
 import { codecFor } from "./encoding.js"
 import { Flags, parseMode } from "./fileMode.js"
 import { type FormOf, formsFor, runtimeOf } from "./operationForms.js"
@@ -172,6 +172,7 @@ const readToEnd =
     const read = callbacks(context.read)
     let buffer: Uint8Array = new Uint8Array(0)
     let total = 0
+    let attempt = 0 // of the read in flight (see `retries`)
     /** A buffer for the file, or false (and the body finished) when none that large can be made. */
     const allocated = (length: number): boolean => {
       try {
@@ -186,7 +187,10 @@ const readToEnd =
       repeat((next) =>
         track(() =>
           read(fd, buffer.subarray(total), total, (result) => {
-            if (Exit.isFailure(result)) return finish(Exit.failCause(result.cause))
+            if (Exit.isFailure(result)) {
+              return retries(result, attempt++) ? next() : finish(Exit.failCause(result.cause))
+            }
+            attempt = 0
             if (result.value === 0) return finish(Exit.succeed(buffer.subarray(0, total)))
             if (interrupted()) return finish(Exit.interrupt(FiberId.none))
             total += result.value
@@ -199,7 +203,7 @@ const readToEnd =
           })
         ), (error) => finish(Exit.die(error)))
     track(() =>
-      size(fd, (result) => {
+      retrying<number>((sized) => size(fd, sized), (result) => {
         if (Exit.isFailure(result)) return finish(Exit.failCause(result.cause))
         if (interrupted()) return finish(Exit.interrupt(FiberId.none))
         if (allocated(result.value > 0 ? result.value + 1 : UNKNOWN_SIZE_READ)) reads()
@@ -217,10 +221,14 @@ const writeAll =
     if (data.length === 0) return finish(Exit.void)
     const write = callbacks(context.write)
     let written = 0
+    let attempt = 0 // of the write in flight (see `retries`)
     repeat((next) =>
       track(() =>
         write(fd, data.subarray(written), written, (result) => {
-          if (Exit.isFailure(result)) return finish(Exit.failCause(result.cause))
+          if (Exit.isFailure(result)) {
+            return retries(result, attempt++) ? next() : finish(Exit.failCause(result.cause))
+          }
+          attempt = 0
           if (result.value === 0) return finish(Exit.fail(writeZero(path, 0, written, data.length, "writeFile")))
           written += result.value
           if (written >= data.length) return finish(Exit.void)
