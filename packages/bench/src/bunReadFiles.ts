@@ -1,9 +1,12 @@
 /**
- * The Bun participant's child process, run by Bun: the `fs.promises.readFile` loop of the node:fs
- * participant (the same function), on the config given as its argument; prints one JSON line.
+ * The Bun participant's child process, run by Bun: a loop of the node:fs participant (the same
+ * function: `fs.promises.readFile` of many files, or `FileHandle.read` of 4 KiB at 64 in flight) on
+ * the config given as its first argument, the workload its second; prints one JSON line.
  *
  * @since 0.1.0
  */
+import { BLOCK } from "./files.js"
+import { fileHandleReads } from "./participants/node.js"
 import { promisesReadFiles } from "./participants/nodeWholeFiles.js"
 import type { Config } from "./workloads.js"
 
@@ -25,7 +28,9 @@ export interface BunTally {
 
 const main = async () => {
   const config = JSON.parse(process.argv[2]!) as Config
-  const tally = await promisesReadFiles(config)
+  const tally = process.argv[3] === "read-4k-qd64"
+    ? await fileHandleReads(config, 64, BLOCK, false)
+    : await promisesReadFiles(config)
   const versions = process.versions as Record<string, string | undefined>
   const result: BunTally = {
     ops: tally.ops,

@@ -11,6 +11,7 @@ import {
   effectBytesMany,
   effectIntoMany,
   effectLinuxAio,
+  effectNoIo,
   effectReadInto,
   effectThread,
   effectUring
@@ -57,6 +58,7 @@ export const participants: ReadonlyArray<Participant> = [
   effectReadInto,
   effectBytesMany,
   effectIntoMany,
+  effectNoIo,
   nativeRaw,
   effectThread,
   effectSyncReadFiles,

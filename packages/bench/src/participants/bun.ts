@@ -1,6 +1,6 @@
 /**
  * Bun, the runtime a user would pick instead for speed: the node:fs participant's
- * `fs.promises.readFile` loop, run by Bun in a child process. Bun is fetched once from the npm
+ * `fs.promises.readFile` and `FileHandle.read` loops, run by Bun in a child process. Bun is fetched once from the npm
  * registry (`@oven/bun-linux-x64`, a pinned version) with `npm pack` into the bench's directory and
  * extracted there; without it (no network, no npm, another platform, a binary that does not run)
  * the participant is unavailable, with the reason, and the bench goes on.
@@ -85,11 +85,13 @@ const fetchBun = (): string | undefined => {
   }
 }
 
-/** Runs the read loop in Bun and turns what it prints into a tally. */
-const bunReadFiles = (config: Config): Promise<Tally> =>
+/** Runs a read loop of the node:fs participant's in Bun and turns what it prints into a tally. */
+const inBun = (workload: "readfile-4k-qd64" | "read-4k-qd64") => (config: Config): Promise<Tally> =>
   new Promise((resolve, reject) => {
     const script = fileURLToPath(new URL("../bunReadFiles.js", import.meta.url))
-    const child = spawn(bunBinary(), [script, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(bunBinary(), [script, JSON.stringify(config), workload], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (data) => (stdout += data))
@@ -112,9 +114,9 @@ const bunReadFiles = (config: Config): Promise<Tally> =>
  * @since 0.1.0
  */
 export const bun: Participant = {
-  name: `Bun ${BUN_VERSION} fs.promises.readFile`,
+  name: `Bun ${BUN_VERSION} node:fs`,
   description:
-    `the node:fs participant's fs.promises.readFile loop, run by Bun ${BUN_VERSION} (${PACKAGE} from the npm registry) in a child process`,
+    `the node:fs participant's fs.promises.readFile loop and its FileHandle.read loop (a fresh buffer per read), run by Bun ${BUN_VERSION} (${PACKAGE} from the npm registry) in a child process`,
   unavailable: async () => fetchBun(),
-  workloads: { "readfile-4k-qd64": bunReadFiles }
+  workloads: { "readfile-4k-qd64": inBun("readfile-4k-qd64"), "read-4k-qd64": inBun("read-4k-qd64") }
 }

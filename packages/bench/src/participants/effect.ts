@@ -254,6 +254,28 @@ export const effectIntoMany: Participant = {
 }
 
 /**
+ * The Effect driver with no I/O: each operation is an `Effect.succeed` of a buffer, so the row
+ * shows what the Effect runtime itself costs per operation at that depth, under the library's.
+ *
+ * @since 0.1.0
+ */
+export const effectNoIo: Participant = {
+  name: "Effect driver, no I/O",
+  description:
+    "the same 64 (or 1) fibers of the Effect driver, each operation an Effect.succeed of a 4 KiB buffer: the Effect runtime's own cost per read",
+  unavailable: async () => undefined,
+  workloads: Object.fromEntries(
+    ([["read-4k-qd64", 64], ["read-4k-qd1", 1]] as const).map(([id, depth]) => [
+      id,
+      (config: Config) => Effect.runPromise(driveEffect(depth, config.seconds, () => Effect.succeed(blockRead.length)))
+    ])
+  )
+}
+
+/** What the no-I/O participant hands out for each read. */
+const blockRead = new Uint8Array(BLOCK)
+
+/**
  * @since 0.1.0
  */
 export const effectThread: Participant = effectParticipant(

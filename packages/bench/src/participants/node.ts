@@ -85,7 +85,12 @@ export const nodeFileHandle: Participant = {
   }
 }
 
-const fileHandleReads = async (config: Config, depth: number, size: number, sequential: boolean) => {
+/**
+ * FileHandle.read with a fresh `Buffer.allocUnsafe` per read (the Bun participant runs it too).
+ *
+ * @since 0.1.0
+ */
+export const fileHandleReads = async (config: Config, depth: number, size: number, sequential: boolean) => {
   const handle = await fs.promises.open(config.dataFile, "r")
   const next = positions(config, depth, size, sequential)
   const { check, into } = checker()
