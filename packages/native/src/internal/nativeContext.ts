@@ -53,11 +53,9 @@ const FALLOC_FL_PUNCH_HOLE = 0x02
 
 /**
  * Memory for O_DIRECT transfers from the addon (posix_memalign, freed by the ArrayBuffer's
- * finalizer). Also the thread-pool backend's, which has no aligned memory of its own.
- *
- * @internal
+ * finalizer), after the checks every backend makes.
  */
-export const allocateAligned = (size: number, alignment: number): Effect.Effect<Uint8Array, AioError.AioError> =>
+const allocateAligned = (size: number, alignment: number): Effect.Effect<Uint8Array, AioError.AioError> =>
   Effect.suspend((): Effect.Effect<Uint8Array, AioError.AioError> => {
     const error = AioDirect.checkAlignedSize(size, alignment)
     if (error !== undefined) return Effect.fail(error)
