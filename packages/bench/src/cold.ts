@@ -103,7 +103,7 @@ const hasFio = (): string | undefined => {
 }
 
 /** The device counters of the file's block device (reads, sectors read, writes, sectors written). */
-const deviceStat = (file: string): (() => ReadonlyArray<number> | undefined) => {
+const deviceStat = (file: string): () => ReadonlyArray<number> | undefined => {
   const st = fs.statSync(file)
   const major = Math.floor(st.dev / 256) & 0xfff
   const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00)

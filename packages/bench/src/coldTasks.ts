@@ -41,4 +41,3 @@ export const coldShape = (workload: ColdWorkload) => ({
   sequential: workload === "cold-1m-sequential",
   advice: workload === "cold-4k-random-advice"
 })
-

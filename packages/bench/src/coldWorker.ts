@@ -17,8 +17,8 @@ import { NativeAioContext, NativeEngine } from "@effect-aiofile/native"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as fs from "node:fs"
+import { coldShape, type ColdTask } from "./coldTasks.js"
 import { driveEffect, drivePromises, random, type Tally } from "./drivers.js"
-import { type ColdTask, coldShape } from "./coldTasks.js"
 import { BLOCK, verifyRead } from "./files.js"
 
 /** Where worker `w` goes next: a random block of `span`, or the next `size` bytes (undefined at the end). */
@@ -88,9 +88,10 @@ const viaContext = (task: ColdTask, layer: Layer.Layer<AioContext.AioContext, un
     const alignment = yield* direct.alignment(fd)
     const buffers = yield* Effect.forEach(
       Array.from({ length: shape.depth }),
-      () => shape.direct ? direct.allocateAligned(shape.size, alignment.memory) : Effect.succeed(new Uint8Array(shape.size))
+      () =>
+        shape.direct ? direct.allocateAligned(shape.size, alignment.memory) : Effect.succeed(new Uint8Array(shape.size))
     )
-    if (shape.write) for (const buffer of buffers) buffer.fill(0xa5)
+    if (shape.write) { for (const buffer of buffers) buffer.fill(0xa5) }
     const next = positions(task, shape.depth)
     const counts = newCounts()
     storage = storageBytes()
@@ -130,7 +131,7 @@ const viaNode = async (task: ColdTask): Promise<Tally> => {
     binding !== undefined
       ? new Uint8Array(binding.allocAligned(shape.size, 4096))
       : new Uint8Array(Buffer.allocUnsafeSlow(shape.size).buffer, 0, shape.size))
-  if (shape.write) for (const buffer of buffers) buffer.fill(0xa5)
+  if (shape.write) { for (const buffer of buffers) buffer.fill(0xa5) }
   const next = positions(task, shape.depth)
   const counts = newCounts()
   storage = storageBytes()

@@ -22,6 +22,7 @@ const capability = Effect.gen(function*() {
 })
 
 describe("AioDirect: thread", () => {
+  // broken once: advise without the advice check -> "x" succeeded
   it.effect("advice is checked and does nothing; allocate and deallocate are EOPNOTSUPP saying why", () =>
     Effect.gen(function*() {
       const { context, direct } = yield* capability

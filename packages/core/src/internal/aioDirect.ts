@@ -34,8 +34,10 @@ export const fromContext = (service: AioContextService): AioDirect | undefined =
 export const get: Effect.Effect<AioDirect | undefined, never, AioContext> = Effect.map(AioContext, fromContext)
 
 /** @internal */
-export const withDirect = <S extends AioContextService>(service: S, direct: AioDirect): S & { readonly direct: AioDirect } =>
-  Object.assign(service, { [KEY]: direct })
+export const withDirect = <S extends AioContextService>(
+  service: S,
+  direct: AioDirect
+): S & { readonly direct: AioDirect } => Object.assign(service, { [KEY]: direct })
 
 const isOffset = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
 

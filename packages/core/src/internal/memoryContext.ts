@@ -3,14 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AioContextService, MemoryOptions } from "../AioContext.js"
 import { AioContext, isDetached, make } from "./aioContext.js"
-import {
-  checkAdvice,
-  checkAligned,
-  checkAlignedSize,
-  checkRange,
-  guarded,
-  withDirect
-} from "./aioDirect.js"
+import { checkAdvice, checkAligned, checkAlignedSize, checkRange, guarded, withDirect } from "./aioDirect.js"
 import { badArgument, fromErrno } from "./aioError.js"
 import { Flags } from "./fileMode.js"
 import { makeNamespace, normalize, parentOf } from "./memoryNamespace.js"
@@ -309,9 +302,13 @@ export const makeMemory = (
           allocate: (fd, offset, length, options) =>
             guarded(checkRange("allocate", offset, length, 1), () =>
               withFile(fd, "allocate", "fallocate", (inode, descriptor) => {
-                if (!canWrite(descriptor.flags)) return fail("EBADF", "allocate", "fallocate", fd)
+                if (!canWrite(descriptor.flags)) {
+                  return fail("EBADF", "allocate", "fallocate", fd)
+                }
                 const end = offset + length
-                if (end > MAX_FILE_SIZE) return fail("EFBIG", "allocate", "fallocate", fd)
+                if (end > MAX_FILE_SIZE) {
+                  return fail("EFBIG", "allocate", "fallocate", fd)
+                }
                 return options?.keepSize === true || end <= inode.size
                   ? Effect.void
                   : resize(inode, end, "allocate", "fallocate", fd)
@@ -320,7 +317,9 @@ export const makeMemory = (
           deallocate: (fd, offset, length) =>
             guarded(checkRange("deallocate", offset, length, 1), () =>
               withFile(fd, "deallocate", "fallocate", (inode, descriptor) => {
-                if (!canWrite(descriptor.flags)) return fail("EBADF", "deallocate", "fallocate", fd)
+                if (!canWrite(descriptor.flags)) {
+                  return fail("EBADF", "deallocate", "fallocate", fd)
+                }
                 inode.bytes.fill(0, Math.min(offset, inode.size), Math.min(offset + length, inode.size))
                 return Effect.void
               })),
@@ -328,14 +327,19 @@ export const makeMemory = (
           writeDurable: (fd, buffer, position) =>
             Effect.tap(
               context.write(fd, buffer, position),
-              () => withFd(fd, "writeDurable", "fdatasync", (descriptor) => Effect.sync(() => sync(descriptor)))
+              () =>
+                withFd(fd, "writeDurable", "fdatasync", (descriptor) =>
+                  Effect.sync(() =>
+                    sync(descriptor)
+                  ))
             ),
           alignment: (fd) =>
             withFd(fd, "alignment", "statx", (descriptor) =>
               Effect.succeed({ ...DIRECT_ALIGNMENT, direct: (descriptor.flags & O_DIRECT) !== 0 })),
           // memory here has no address to align: a plain zero-filled array
           allocateAligned: (size, alignment) =>
-            guarded(checkAlignedSize(size, alignment), () => Effect.succeed(new Uint8Array(size)))
+            guarded(checkAlignedSize(size, alignment), () =>
+              Effect.succeed(new Uint8Array(size)))
         }),
         crash
       })

@@ -319,7 +319,9 @@ const operations = (
           return Effect.fail(AioError.badArgument("alignment", error instanceof Error ? error.message : String(error)))
         }
         if (typeof result === "number") {
-          return Effect.fail(AioError.fromErrno(-result, { method: "alignment", syscall: "statx", pathOrDescriptor: fd }))
+          return Effect.fail(
+            AioError.fromErrno(-result, { method: "alignment", syscall: "statx", pathOrDescriptor: fd })
+          )
         }
         if (result.direct) buffered.delete(fd) // a direct descriptor's reads never try the page cache
         return Effect.succeed<AioDirect.Alignment>(result)

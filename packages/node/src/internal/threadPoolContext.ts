@@ -142,7 +142,8 @@ const direct = ({ submit }: AioContext.InFlightLimit): AioDirect.AioDirect => {
     Effect.suspend(() => {
       const error = AioDirect.checkRange(method, offset, length, 1)
       return Effect.fail(
-        error ?? AioDirect.unsupported(method, "fallocate", fd, "the thread backend has no fallocate (node:fs has none)")
+        error ??
+          AioDirect.unsupported(method, "fallocate", fd, "the thread backend has no fallocate (node:fs has none)")
       )
     })
   return {
@@ -160,13 +161,17 @@ const direct = ({ submit }: AioContext.InFlightLimit): AioDirect.AioDirect => {
       position: number,
       done: AioContext.Callback<number>
     ) =>
-      submit((finish: AioContext.Callback<number>) =>
-        write(fd, buffer, position)((written) => {
-          if (Exit.isFailure(written)) return finish(written)
-          call("writeDurable", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined)))(
-            (synced) => finish(Exit.isFailure(synced) ? Exit.failCause(synced.cause) : written)
-          )
-        }), done, fd)
+      submit(
+        (finish: AioContext.Callback<number>) =>
+          write(fd, buffer, position)((written) => {
+            if (Exit.isFailure(written)) return finish(written)
+            call("writeDurable", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined)))(
+              (synced) => finish(Exit.isFailure(synced) ? Exit.failCause(synced.cause) : written)
+            )
+          }),
+        done,
+        fd
+      )
     ),
     alignment: (fd) =>
       Effect.suspend((): Effect.Effect<AioDirect.Alignment, AioError.AioError> => {
@@ -199,7 +204,7 @@ const direct = ({ submit }: AioContext.InFlightLimit): AioDirect.AioDirect => {
         }
         try {
           return Effect.succeed(new Uint8Array(binding.allocAligned(size, alignment)))
-        } catch (cause) {
+        } catch {
           return Effect.fail(AioError.fromErrno("ENOMEM", { method: "allocateAligned", syscall: "posix_memalign" }))
         }
       })
