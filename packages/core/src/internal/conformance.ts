@@ -14,6 +14,7 @@ import type { Options } from "../Conformance.js"
 import * as FileMode from "../FileMode.js"
 import * as FileWrapper from "../FileWrapper.js"
 import { detachedTests, viaCallback } from "./conformanceDetached.js"
+import { directTests } from "./conformanceDirect.js"
 import { faultTests } from "./conformanceFaults.js"
 import { interruptionTests } from "./conformanceInterruption.js"
 import { streamTests } from "./conformanceStreams.js"
@@ -750,6 +751,7 @@ export const suite = (name: string, options: Options): void => {
       interruptionTests({ it, fresh, withContent, contentOf }, options)
 
       wholeFileTests({ it, fresh, withContent, contentOf })
+      directTests({ it, fresh, withContent, contentOf })
 
       faultTests({ it, fresh, withContent, contentOf })
 
