@@ -10,7 +10,8 @@
         "src/native/engine_loop.cc",
         "src/native/uring.cc",
         "src/native/linux_aio.cc",
-        "src/native/blocking_workers.cc"
+        "src/native/blocking_workers.cc",
+        "src/native/direct_io.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],

@@ -11,6 +11,11 @@ export * as AioContext from "./AioContext.js"
 /**
  * @since 0.1.0
  */
+export * as AioDirect from "./AioDirect.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as AioError from "./AioError.js"
 
 /**

@@ -44,6 +44,33 @@ export interface Engine {
   read(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
   write(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
   /**
+   * A write with `RWF_DSYNC` (io_uring: the SQE's `rw_flags`; Linux AIO: `aio_rw_flags`; a thread:
+   * `pwritev2`): its result comes once the data is on the device, as `write` then `fdatasync`.
+   */
+  writeDurable(id: number, fd: number, buffer: ArrayBufferView, position: number, length?: number): void
+  /**
+   * posix_fadvise(fd, offset, length, advice), `advice` a `POSIX_FADV_*` number (0..5), `length` 0
+   * meaning to the end of the file: `IORING_OP_FADVISE` (5.6) on io_uring (a range over 4 GiB on a
+   * thread), the engine's blocking workers on Linux AIO. Result 0 or a negative errno.
+   */
+  fadvise(id: number, fd: number, offset: number, length: number, advice: number): void
+  /**
+   * fallocate(fd, mode, offset, length), `mode` 0, 1 (`FALLOC_FL_KEEP_SIZE`) or 3
+   * (`FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE`), `length` at least 1: `IORING_OP_FALLOCATE`
+   * (5.6) on io_uring, the blocking workers on Linux AIO. Result 0 or a negative errno
+   * (`-EOPNOTSUPP` from a file system without the mode).
+   */
+  fallocate(id: number, fd: number, mode: number, offset: number, length: number): void
+  /**
+   * Synchronous: whether `fd` is open with `O_DIRECT` (fcntl) and the alignment its direct
+   * transfers need (statx `STATX_DIOALIGN`, else the device's logical block size, else 4096), or
+   * a negative errno. From then on (and from the open, for descriptors this engine opened with
+   * `O_DIRECT`) every `read`/`write`/`writeDurable` on a direct descriptor whose buffer address,
+   * position or length breaks the alignment throws a `RangeError` naming it, before any I/O;
+   * `readCached` answers `-EOPNOTSUPP` for it. Closing it through the engine forgets it.
+   */
+  alignment(fd: number): DirectAlignment | number
+  /**
    * A read served at once from the page cache, on the calling thread, when that needs no wait for
    * the disk (`preadv2` with `RWF_NOWAIT`): returns the bytes read (fewer than asked when only the
    * first pages are cached, 0 at the end of the file), or a negative errno when the read must
@@ -100,6 +127,19 @@ export interface Engine {
 }
 
 /**
+ * What `O_DIRECT` needs of a descriptor (see `Engine.alignment`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DirectAlignment {
+  readonly direct: boolean
+  readonly memory: number
+  readonly offset: number
+  readonly source: "statx" | "blockDevice" | "default"
+}
+
+/**
  * The addon's exports.
  *
  * @since 0.1.0
@@ -116,6 +156,14 @@ export interface Binding {
    * Defined once, in the addon (`kMaxCachedRead`).
    */
   readonly cachedReadMax: number
+  /**
+   * `size` zero-filled bytes (at most 2^31 - 1) at an address that is a multiple of `alignment`
+   * (a power of two up to 1 MiB), from posix_memalign, as an external ArrayBuffer freed by its
+   * finalizer. Throws a `RangeError` for bad arguments, an `Error` with `errno` ENOMEM.
+   */
+  readonly allocAligned: (size: number, alignment: number) => ArrayBuffer
+  /** `Engine.alignment` without an engine: nothing is registered for checks. */
+  readonly directAlignment: (fd: number) => DirectAlignment | number
   /** Sets up and closes a tiny ring or AIO context, reporting the errno when that fails. */
   readonly probe: (kind: EngineKind) => {
     readonly usable: boolean

@@ -20,7 +20,7 @@ const file = ${JSON.stringify(file)}
 const fd = fs.openSync(file, "r+")
 const closed = fs.openSync(file, "r")
 fs.closeSync(closed)
-const { names, calls, pick } = makeCalls({
+const { names, calls, pick, synchronous, onBinding } = makeCalls({
   random: seeded(${seed}),
   file,
   fd,
@@ -34,12 +34,18 @@ const accepted = []
 for (let i = 0; i < ${ROUNDS}; i++) {
   const name = pick(names)
   const args = calls[name]()
-  if (name === "readCached" || name === "cancelOpen") {
+  if (synchronous.includes(name)) {
     try {
-      const answer = engine[name](...args)
-      if (name === "cancelOpen" ? typeof answer !== "boolean" : !Number.isInteger(answer) || answer < -4095 || answer > 65536) {
-        throw new Error(name + " returned " + answer)
-      }
+      const answer = (onBinding.includes(name) ? binding : engine)[name](...args)
+      const wellFormed = name === "cancelOpen"
+        ? typeof answer === "boolean"
+        : name === "allocAligned"
+        ? answer instanceof ArrayBuffer && answer.byteLength === args[0]
+        : name === "alignment" || name === "directAlignment"
+        ? (typeof answer === "object" && typeof answer.direct === "boolean" && answer.memory > 0) ||
+          (Number.isInteger(answer) && answer < 0 && answer >= -4095)
+        : Number.isInteger(answer) && answer >= -4095 && answer <= 65536
+      if (!wellFormed) throw new Error(name + " returned " + answer)
       served++
     } catch (error) {
       if (!(error instanceof TypeError || error instanceof RangeError)) throw error

@@ -9,6 +9,7 @@ import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
 import * as FileMode from "../FileMode.js"
 import { detachedTests } from "./conformanceDetached.js"
+import { directTests } from "./conformanceDirect.js"
 import { bytes, expectTag, failure, utf8 } from "./conformanceExpect.js"
 import { faultTests } from "./conformanceFaults.js"
 import { interruptionTests } from "./conformanceInterruption.js"
@@ -555,6 +556,7 @@ export const suite = (name: string, options: Options): void => {
       interruptionTests({ it, fresh, withContent, contentOf }, options)
 
       wholeFileTests({ it, fresh, withContent, contentOf })
+      directTests({ it, fresh, withContent, contentOf })
 
       faultTests({ it, fresh, withContent, contentOf })
 

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AioContextService, MemoryOptions } from "../AioContext.js"
 import { AioContext, isDetached, make } from "./aioContext.js"
+import { checkAdvice, checkAligned, checkAlignedSize, checkRange, guarded, withDirect } from "./aioDirect.js"
 import { badArgument, fromErrno } from "./aioError.js"
 import { Flags } from "./fileMode.js"
 import { makeNamespace, normalize, parentOf } from "./memoryNamespace.js"
@@ -62,6 +63,14 @@ export interface DurableMemory {
 
 /** The size of the unit a torn write keeps or loses. */
 const SECTOR = 512
+
+/**
+ * The memory backend's `O_DIRECT` (Linux's value on x86-64): a descriptor opened with it has its
+ * transfers checked against `DIRECT_ALIGNMENT` (a sector) as a disk's would be, so a program's
+ * tests on this backend catch a misaligned direct transfer; the bytes go the same way as others.
+ */
+const O_DIRECT = 0o40000
+const DIRECT_ALIGNMENT = { direct: true, memory: SECTOR, offset: SECTOR, source: "none" } as const
 
 /** @internal */
 export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AioContext, PlatformError.BadArgument> =>
@@ -242,6 +251,10 @@ export const makeMemory = (
           withBuffer(buffer, "read", () =>
             withFile(fd, "read", "pread", (inode, descriptor) => {
               if (!canRead(descriptor.flags)) return fail("EBADF", "read", "pread", fd)
+              const misaligned = (descriptor.flags & O_DIRECT) !== 0
+                ? checkAligned("read", DIRECT_ALIGNMENT, buffer, position)
+                : undefined
+              if (misaligned !== undefined) return Effect.fail(misaligned)
               const end = Math.min(inode.size, position + buffer.length)
               if (end <= position) return Effect.succeed(0)
               buffer.set(inode.bytes.subarray(position, end))
@@ -251,6 +264,10 @@ export const makeMemory = (
           withBuffer(buffer, "write", () =>
             withFile(fd, "write", "pwrite", (inode, descriptor) => {
               if (!canWrite(descriptor.flags)) return fail("EBADF", "write", "pwrite", fd)
+              const misaligned = (descriptor.flags & O_DIRECT) !== 0
+                ? checkAligned("write", DIRECT_ALIGNMENT, buffer, position)
+                : undefined
+              if (misaligned !== undefined) return Effect.fail(misaligned)
               // Linux pwrite on an O_APPEND descriptor appends whatever the position.
               const at = (descriptor.flags & Flags.O_APPEND) !== 0 ? inode.size : position
               const room = capacity - used + Math.max(0, inode.size - at)
@@ -271,6 +288,60 @@ export const makeMemory = (
               ? resize(inode, length, "truncate", "ftruncate", fd)
               : fail("EINVAL", "truncate", "ftruncate", fd))
       }),
-      (context): DurableMemory => ({ context, crash })
+      (context): DurableMemory => ({
+        context: withDirect(context, {
+          openFlag: O_DIRECT,
+          // no page cache to advise: checked, then nothing to do
+          advise: (fd, offset, length, advice) =>
+            guarded(
+              checkRange("advise", offset, length) ?? checkAdvice(advice),
+              () => withFd(fd, "advise", "fadvise", () => Effect.void)
+            ),
+          // blocks are not modelled: allocate grows the size (zeros) unless keepSize, and counts
+          // against the capacity as a real file system's reservation would (ENOSPC, EFBIG)
+          allocate: (fd, offset, length, options) =>
+            guarded(checkRange("allocate", offset, length, 1), () =>
+              withFile(fd, "allocate", "fallocate", (inode, descriptor) => {
+                if (!canWrite(descriptor.flags)) {
+                  return fail("EBADF", "allocate", "fallocate", fd)
+                }
+                const end = offset + length
+                if (end > MAX_FILE_SIZE) {
+                  return fail("EFBIG", "allocate", "fallocate", fd)
+                }
+                return options?.keepSize === true || end <= inode.size
+                  ? Effect.void
+                  : resize(inode, end, "allocate", "fallocate", fd)
+              })),
+          // a punched hole reads as zeros; the size stays (FALLOC_FL_KEEP_SIZE)
+          deallocate: (fd, offset, length) =>
+            guarded(checkRange("deallocate", offset, length, 1), () =>
+              withFile(fd, "deallocate", "fallocate", (inode, descriptor) => {
+                if (!canWrite(descriptor.flags)) {
+                  return fail("EBADF", "deallocate", "fallocate", fd)
+                }
+                inode.bytes.fill(0, Math.min(offset, inode.size), Math.min(offset + length, inode.size))
+                return Effect.void
+              })),
+          // a write, then what a completed fdatasync makes durable (for the crash simulator)
+          writeDurable: (fd, buffer, position) =>
+            Effect.tap(
+              context.write(fd, buffer, position),
+              () =>
+                withFd(fd, "writeDurable", "fdatasync", (descriptor) =>
+                  Effect.sync(() =>
+                    sync(descriptor)
+                  ))
+            ),
+          alignment: (fd) =>
+            withFd(fd, "alignment", "statx", (descriptor) =>
+              Effect.succeed({ ...DIRECT_ALIGNMENT, direct: (descriptor.flags & O_DIRECT) !== 0 })),
+          // memory here has no address to align: a plain zero-filled array
+          allocateAligned: (size, alignment) =>
+            guarded(checkAlignedSize(size, alignment), () =>
+              Effect.succeed(new Uint8Array(size)))
+        }),
+        crash
+      })
     )
   })

@@ -1,4 +1,5 @@
 import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AioDirect from "@effect-aiofile/core/AioDirect"
 import * as AioError from "@effect-aiofile/core/AioError"
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
@@ -9,6 +10,7 @@ import { constants as fileConstants } from "node:fs"
 import { constants as osConstants } from "node:os"
 import { markAsUntransferable } from "node:worker_threads"
 import type { Engine, EngineKind } from "../NativeEngine.js"
+import { load } from "./binding.js"
 import { acquire } from "./engines.js"
 import { type Lease, NEXT_TURN, NOT_SERVED, release } from "./sharedEngine.js"
 
@@ -24,7 +26,12 @@ const SYSCALLS = {
   fsync: "fsync",
   fdatasync: "fdatasync",
   size: "fstat",
-  truncate: "ftruncate"
+  truncate: "ftruncate",
+  advise: "fadvise",
+  allocate: "fallocate",
+  deallocate: "fallocate",
+  writeDurable: "pwritev2",
+  alignment: "statx"
 } as const
 
 type Method = keyof typeof SYSCALLS
@@ -40,10 +47,45 @@ const allocateUnsafe = (size: number): Uint8Array => {
 
 const always = () => true
 
+/** fallocate(2) modes. */
+const FALLOC_FL_KEEP_SIZE = 0x01
+const FALLOC_FL_PUNCH_HOLE = 0x02
+
+/**
+ * Memory for O_DIRECT transfers from the addon (posix_memalign, freed by the ArrayBuffer's
+ * finalizer), after the checks every backend makes.
+ */
+const allocateAligned = (size: number, alignment: number): Effect.Effect<Uint8Array, AioError.AioError> =>
+  Effect.suspend((): Effect.Effect<Uint8Array, AioError.AioError> => {
+    const error = AioDirect.checkAlignedSize(size, alignment)
+    if (error !== undefined) return Effect.fail(error)
+    const loaded = load()
+    if (!("binding" in loaded)) {
+      return Effect.fail(
+        AioDirect.unsupported(
+          "allocateAligned",
+          "posix_memalign",
+          size,
+          `no aligned memory without the native addon (@effect-aiofile/native: ${loaded.error})`
+        )
+      )
+    }
+    try {
+      return Effect.succeed(new Uint8Array(loaded.binding.allocAligned(size, alignment)))
+    } catch (cause) {
+      const errno = (cause as { errno?: unknown } | null)?.errno
+      return Effect.fail(
+        typeof errno === "number"
+          ? AioError.fromErrno(errno, { method: "allocateAligned", syscall: "posix_memalign" })
+          : AioError.badArgument("allocateAligned", cause instanceof Error ? cause.message : String(cause))
+      )
+    }
+  })
+
 const operations = (
   lease: Lease,
   { onIdle, run, runAll, submit }: AioContext.InFlightLimit
-): AioContext.Operations => {
+): AioContext.Operations & { readonly direct: AioDirect.AioDirect } => {
   /** Starts one request (when the in-flight limit lets it); `done` gets its result. */
   const begin = (
     method: Method,
@@ -218,7 +260,77 @@ const operations = (
     (fd: number, requests: ReadonlyArray<AioContext.ReadRequest>) =>
       runAll(requests.map(({ buffer, position }) => start(fd, buffer, position)), fd)
 
+  /** A request of `AioDirect` after its arguments were checked (`error`), as an Effect of void. */
+  const checked = (
+    error: PlatformError.BadArgument | undefined,
+    method: Method,
+    fd: number,
+    start: (engine: Engine, id: number) => void
+  ) => error !== undefined ? Effect.fail(error) : unit(request(method, fd, start))
+
+  const fallocate = (method: "allocate" | "deallocate", fd: number, mode: number, offset: number, length: number) =>
+    checked(
+      AioDirect.checkRange(method, offset, length, 1),
+      method,
+      fd,
+      (engine, id) => engine.fallocate(id, fd, mode, offset, length)
+    )
+
+  /**
+   * The capability for data the page cache does not hold (core's `AioDirect`): advice and
+   * fallocate as ring requests (io_uring) or on the engine's threads (Linux AIO), a durable write
+   * in one request (`RWF_DSYNC`), the alignment from the addon (which from then on checks every
+   * transfer on a direct descriptor before any I/O) and memory from posix_memalign.
+   */
+  const direct: AioDirect.AioDirect = {
+    openFlag: O_DIRECT,
+    advise: (fd, offset, length, advice) =>
+      checked(
+        AioDirect.checkRange("advise", offset, length) ?? AioDirect.checkAdvice(advice),
+        "advise",
+        fd,
+        (engine, id) => engine.fadvise(id, fd, offset, length, AioDirect.ADVICE[advice])
+      ),
+    allocate: (fd, offset, length, options) =>
+      fallocate("allocate", fd, options?.keepSize === true ? FALLOC_FL_KEEP_SIZE : 0, offset, length),
+    deallocate: (fd, offset, length) =>
+      fallocate("deallocate", fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length),
+    writeDurable: AioContext.fromCallback((
+      fd: number,
+      buffer: Uint8Array,
+      position: number,
+      done: AioContext.Callback<number>
+    ) => submit(begin("writeDurable", fd, (engine, id) => engine.writeDurable(id, fd, buffer, position)), done, fd)),
+    alignment: (fd) =>
+      Effect.suspend((): Effect.Effect<AioDirect.Alignment, AioError.AioError> => {
+        if (lease.released) {
+          return Effect.fail(
+            new AioError.InvalidStateError({
+              method: "alignment",
+              pathOrDescriptor: fd,
+              description: `the ${lease.kind} context was released`
+            })
+          )
+        }
+        let result: ReturnType<Engine["alignment"]>
+        try {
+          result = lease.dispatcher.engine.alignment(fd)
+        } catch (error) {
+          return Effect.fail(AioError.badArgument("alignment", error instanceof Error ? error.message : String(error)))
+        }
+        if (typeof result === "number") {
+          return Effect.fail(
+            AioError.fromErrno(-result, { method: "alignment", syscall: "statx", pathOrDescriptor: fd })
+          )
+        }
+        if (result.direct) buffered.delete(fd) // a direct descriptor's reads never try the page cache
+        return Effect.succeed<AioDirect.Alignment>(result)
+      }),
+    allocateAligned: (size, alignment) => allocateAligned(size, alignment)
+  }
+
   return {
+    direct,
     // an error closing a descriptor nobody will see means the engine is gone: its environment
     // ended, and it closed what it opened
     open: AioContext.fromOpenCallback(open, (fd) => {
@@ -260,11 +372,12 @@ export const layer = (
     Effect.gen(function*() {
       const limit = yield* AioContext.makeInFlightLimit(options.maxRequests)
       const lease = yield* Effect.acquireRelease(acquire(kind), release)
-      return {
+      const { direct, ...rest } = operations(lease, limit)
+      return AioDirect.withDirect({
         backend: kind,
         maxRequests: limit.maxRequests,
         allocate: AioContext.makeSlabAllocator(allocateUnsafe, markAsUntransferable),
-        ...operations(lease, limit)
-      }
+        ...rest
+      }, direct)
     })
   )

@@ -1,6 +1,8 @@
 // Kernel contract relied on: these are the plain blocking calls (pread(2), pwrite(2), fsync(2),
-// fdatasync(2), open(2), close(2), fstat(2), ftruncate(2)) on a thread of our own, so they may
+// fdatasync(2), open(2), close(2), fstat(2), ftruncate(2), posix_fadvise(2), fallocate(2) (2.6.23),
+// and pwritev2(2) (4.6; RWF_DSYNC 4.7) for a durable write) on a thread of our own, so they may
 // wait for the disk, a lock or a FIFO's other end without holding the event loop.
+// - posix_fadvise returns the error number instead of setting errno.
 // - close(2) releases the descriptor even when it reports an error (EINTR included): never retried.
 // - eventfd(2): a write adds to the counter and wakes the engine's uv_poll on the same eventfd
 //   the kernel engine signals, so one wake collects both kinds of completion.
@@ -8,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,7 +107,19 @@ int64_t BlockingWorkers::Execute(Op* op) {
       r = pread(op->fd, op->data + op->done, op->chunk, static_cast<off_t>(op->position + op->done));
       break;
     case OpKind::Write:
-      r = pwrite(op->fd, op->data + op->done, op->chunk, static_cast<off_t>(op->position + op->done));
+      if (op->rw_flags != 0) {
+        struct iovec iov = {op->data + op->done, op->chunk};
+        r = pwritev2(op->fd, &iov, 1, static_cast<off_t>(op->position + op->done), op->rw_flags);
+      } else {
+        r = pwrite(op->fd, op->data + op->done, op->chunk, static_cast<off_t>(op->position + op->done));
+      }
+      break;
+    case OpKind::Fadvise: {
+      int err = posix_fadvise(op->fd, static_cast<off_t>(op->position), static_cast<off_t>(op->length), op->flags);
+      return err == 0 ? 0 : -static_cast<int64_t>(err);
+    }
+    case OpKind::Fallocate:
+      r = fallocate(op->fd, op->flags, static_cast<off_t>(op->position), static_cast<off_t>(op->length));
       break;
     case OpKind::Fsync:
       r = fsync(op->fd);

@@ -1,7 +1,7 @@
 // The blocking workers: a few threads of the engine's own (not libuv's pool, nor the `thread`
 // backend's node:fs calls) that run, with plain blocking system calls, the ops a kernel engine
-// cannot make asynchronous: open, close, fstat and ftruncate on Linux AIO, and on io_uring the
-// opcodes an older kernel lacks.
+// cannot make asynchronous: open, close, fstat, ftruncate, fadvise and fallocate on Linux AIO, and
+// on io_uring the opcodes an older kernel lacks (and fadvise ranges over 4 GiB).
 #pragma once
 
 #include <condition_variable>

@@ -6,7 +6,9 @@
 // unreferenced handle does not keep the loop alive.
 #include "engine.h"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +29,10 @@ Napi::Function Engine::Define(Napi::Env env) {
                      {
                          InstanceMethod<&Engine::Read>("read"),
                          InstanceMethod<&Engine::Write>("write"),
+                         InstanceMethod<&Engine::WriteDurable>("writeDurable"),
+                         InstanceMethod<&Engine::Fadvise>("fadvise"),
+                         InstanceMethod<&Engine::Fallocate>("fallocate"),
+                         InstanceMethod<&Engine::Alignment>("alignment"),
                          InstanceMethod<&Engine::ReadCached>("readCached"),
                          InstanceMethod<&Engine::OpenCached>("openCached"),
                          InstanceMethod<&Engine::SizeCached>("sizeCached"),
@@ -137,7 +143,7 @@ JsOp* Engine::NewOp(const Napi::CallbackInfo& info, OpKind kind) {
   return op.release();
 }
 
-Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
+Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind, int rw_flags) {
   Napi::Env env = info.Env();
   std::unique_ptr<JsOp> op(NewOp(info, kind));
   op->fd = FdArg(info, 1);
@@ -145,7 +151,87 @@ Napi::Value Engine::Transfer(const Napi::CallbackInfo& info, OpKind kind) {
   op->position = static_cast<uint64_t>(IntegerArg(info, 3, "position", 0, kMaxSafeInteger));
   op->length = LengthArg(info, 4, view.byte_length);
   op->data = view.data;
+  op->rw_flags = rw_flags;
+  if (!direct_.empty()) CheckDirect(env, op.get());
   op->buffer = Napi::Persistent(info[2].As<Napi::Object>());
+  Start(op.release());
+  return env.Undefined();
+}
+
+// An O_DIRECT transfer whose buffer address, offset or length is not aligned would fail with
+// EINVAL in the kernel (or, on Linux AIO, after a round trip to a thread): it is refused here,
+// before any I/O, naming the alignment. A descriptor closed behind the engine's back and its
+// number reused by a buffered file is looked at again (fcntl) before anything is refused.
+void Engine::CheckDirect(Napi::Env env, Op* op) {
+  auto it = direct_.find(op->fd);
+  if (it == direct_.end()) return;
+  const DirectAlignment& a = it->second;
+  const char* what = nullptr;
+  if (reinterpret_cast<uintptr_t>(op->data) % a.memory != 0) what = "the buffer's address";
+  else if (op->position % a.offset != 0) what = "the offset";
+  else if (op->length % a.offset != 0) what = "the length";
+  if (what == nullptr) {
+    op->direct = true;
+    return;
+  }
+  if (IsDirect(op->fd) != 1) {
+    direct_.erase(it);
+    return;
+  }
+  ThrowRange(env, std::string("O_DIRECT on fd ") + std::to_string(op->fd) + " needs the buffer's address aligned to " +
+                      std::to_string(a.memory) + " bytes and the offset and length to " + std::to_string(a.offset) +
+                      " bytes: " + what + " is not (offset " + std::to_string(op->position) + ", length " +
+                      std::to_string(op->length) + ")");
+}
+
+void Engine::AddDirect(int fd) {
+  DirectAlignment a;
+  if (QueryDirectAlignment(fd, &a) == 0) direct_[fd] = a;
+}
+
+// alignment(fd) -> { direct, memory, offset, source } or a negative errno: whether the descriptor
+// is open with O_DIRECT (fcntl) and the alignment its direct transfers need (direct_io.h). A
+// direct descriptor's transfers are checked against it from then on (those the engine opened with
+// O_DIRECT are checked from the start).
+Napi::Value Engine::Alignment(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0);
+  int direct = IsDirect(fd);
+  if (direct < 0) return Napi::Number::New(env, direct);
+  DirectAlignment a;
+  int r = QueryDirectAlignment(fd, &a);
+  if (r < 0) return Napi::Number::New(env, r);
+  if (!destroyed_ && direct == 1) direct_[fd] = a;
+  if (!destroyed_ && direct == 0) direct_.erase(fd);
+  return AlignmentToJs(env, direct == 1, a);
+}
+
+// fadvise(id, fd, offset, length, advice): posix_fadvise; advice is POSIX_FADV_* (0..5), length 0
+// means to the end of the file.
+Napi::Value Engine::Fadvise(const Napi::CallbackInfo& info) {
+  std::unique_ptr<Op> op(NewOp(info, OpKind::Fadvise));
+  op->fd = FdArg(info, 1);
+  op->position = static_cast<uint64_t>(IntegerArg(info, 2, "offset", 0, kMaxSafeInteger));
+  op->length = static_cast<uint64_t>(IntegerArg(info, 3, "length", 0, kMaxSafeInteger));
+  op->flags = static_cast<int>(IntegerArg(info, 4, "advice", 0, 5));
+  Start(op.release());
+  return info.Env().Undefined();
+}
+
+// fallocate(id, fd, mode, offset, length): mode 0 (allocate, growing the size), 1
+// (FALLOC_FL_KEEP_SIZE) or 3 (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE); length at least 1.
+Napi::Value Engine::Fallocate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unique_ptr<Op> op(NewOp(info, OpKind::Fallocate));
+  op->fd = FdArg(info, 1);
+  int mode = static_cast<int>(IntegerArg(info, 2, "mode", 0, 3));
+  if (mode == 2) ThrowRange(env, "mode must be 0, 1 (FALLOC_FL_KEEP_SIZE) or 3 (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)");
+  op->flags = mode;
+  op->position = static_cast<uint64_t>(IntegerArg(info, 3, "offset", 0, kMaxSafeInteger));
+  op->length = static_cast<uint64_t>(IntegerArg(info, 4, "length", 1, kMaxSafeInteger));
+  if (op->position + op->length > static_cast<uint64_t>(kMaxSafeInteger)) {
+    ThrowRange(env, "offset + length must be at most Number.MAX_SAFE_INTEGER");
+  }
   Start(op.release());
   return env.Undefined();
 }
@@ -159,6 +245,8 @@ Napi::Value Engine::ReadCached(const Napi::CallbackInfo& info) {
   uint64_t length = LengthArg(info, 3, view.byte_length);
   if (!nonblocking_.reads) return Napi::Number::New(env, -EOPNOTSUPP);
   if (destroyed_) return Napi::Number::New(env, -EAGAIN);
+  // an O_DIRECT read with RWF_NOWAIT would still wait for the device: never for this path
+  if (!direct_.empty() && direct_.count(fd) != 0) return Napi::Number::New(env, -EOPNOTSUPP);
   return Napi::Number::New(env, static_cast<double>(aiofile::ReadCached(fd, view.data, length, position)));
 }
 
@@ -172,6 +260,7 @@ Napi::Value Engine::OpenCached(const Napi::CallbackInfo& info) {
   if (!nonblocking_.opens || destroyed_) return Napi::Number::New(env, -EAGAIN);
   int fd = aiofile::OpenCached(path.c_str(), flags);
   if (fd >= 0) owned_.insert(fd);
+  if (fd >= 0 && (flags & O_DIRECT) != 0) AddDirect(fd);
   return Napi::Number::New(env, fd);
 }
 
@@ -195,6 +284,9 @@ Napi::Value Engine::Simple(const Napi::CallbackInfo& info, OpKind kind) {
 
 Napi::Value Engine::Read(const Napi::CallbackInfo& info) { return Transfer(info, OpKind::Read); }
 Napi::Value Engine::Write(const Napi::CallbackInfo& info) { return Transfer(info, OpKind::Write); }
+// writeDurable(id, fd, buffer, position, length?): a write with RWF_DSYNC, acknowledged once its
+// data is on the device (as write + fdatasync, in one request).
+Napi::Value Engine::WriteDurable(const Napi::CallbackInfo& info) { return Transfer(info, OpKind::Write, RWF_DSYNC); }
 Napi::Value Engine::Fsync(const Napi::CallbackInfo& info) { return Simple(info, OpKind::Fsync); }
 Napi::Value Engine::Fdatasync(const Napi::CallbackInfo& info) { return Simple(info, OpKind::Fdatasync); }
 Napi::Value Engine::Close(const Napi::CallbackInfo& info) { return Simple(info, OpKind::Close); }
@@ -252,7 +344,10 @@ Napi::Value Engine::Destroy(const Napi::CallbackInfo& info) {
 
 void Engine::Start(Op* op) {
   if (op->kind == OpKind::Open) opens_.push_back(op);
-  if (op->kind == OpKind::Close) owned_.erase(op->fd);  // close(2) releases it, whatever it reports
+  if (op->kind == OpKind::Close) {
+    owned_.erase(op->fd);  // close(2) releases it, whatever it reports
+    direct_.erase(op->fd);
+  }
   pending_++;
   UpdateRef();
   Dispatch(op);
@@ -260,6 +355,8 @@ void Engine::Start(Op* op) {
 
 void Engine::Dispatch(Op* op) {
   if (op->kind == OpKind::Read || op->kind == OpKind::Write) op->NextChunk();
+  // IORING_OP_FADVISE takes a 32-bit length before 6.11: a longer range runs on a thread
+  if (op->kind == OpKind::Fadvise && op->length > UINT32_MAX) op->on_thread = true;
   if (op->on_thread || !backend_->Supports(op->kind)) {
     op->on_thread = true;
     Workers()->Post(op);
@@ -289,6 +386,7 @@ void Engine::Finish(Op* op, double result) {
     opens_.erase(std::find(opens_.begin(), opens_.end(), op));
     if (result >= 0) {
       owned_.insert(static_cast<int>(result));
+      if ((op->flags & O_DIRECT) != 0) AddDirect(static_cast<int>(result));
       batch_opened_.push_back(static_cast<int>(result));
     }
   }

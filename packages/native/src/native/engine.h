@@ -15,12 +15,14 @@
 
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "op.h"
 #include "nonblocking.h"
 #include "blocking_workers.h"
+#include "direct_io.h"
 
 namespace aiofile {
 
@@ -33,6 +35,8 @@ struct JsOp final : Op {
 
 // A backend's Facts as a JS object (binding.cc).
 Napi::Object FactsToJs(Napi::Env env, const Facts& facts);
+// { direct, memory, offset, source } for a descriptor's direct-I/O alignment (binding.cc).
+Napi::Object AlignmentToJs(Napi::Env env, bool direct, const DirectAlignment& a);
 
 class Engine : public Napi::ObjectWrap<Engine> {
  public:
@@ -58,6 +62,10 @@ class Engine : public Napi::ObjectWrap<Engine> {
 
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value WriteDurable(const Napi::CallbackInfo& info);
+  Napi::Value Fadvise(const Napi::CallbackInfo& info);
+  Napi::Value Fallocate(const Napi::CallbackInfo& info);
+  Napi::Value Alignment(const Napi::CallbackInfo& info);
   Napi::Value ReadCached(const Napi::CallbackInfo& info);
   Napi::Value OpenCached(const Napi::CallbackInfo& info);
   Napi::Value SizeCached(const Napi::CallbackInfo& info);
@@ -71,7 +79,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   Napi::Value GetPending(const Napi::CallbackInfo& info);
   Napi::Value GetInfo(const Napi::CallbackInfo& info);
-  Napi::Value Transfer(const Napi::CallbackInfo& info, OpKind kind);
+  Napi::Value Transfer(const Napi::CallbackInfo& info, OpKind kind, int rw_flags = 0);
+  void CheckDirect(Napi::Env env, Op* op);
+  void AddDirect(int fd);
   Napi::Value Simple(const Napi::CallbackInfo& info, OpKind kind);
 
   JsOp* NewOp(const Napi::CallbackInfo& info, OpKind kind);
@@ -112,6 +122,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // Descriptors opened by this engine and not closed through it: closed when the environment ends
   // (nobody else can close them then).
   std::unordered_set<int> owned_;
+  // Descriptors known to be open with O_DIRECT (opened so by this engine, or looked at by
+  // alignment()), with the alignment their transfers need: checked before any I/O.
+  std::unordered_map<int, DirectAlignment> direct_;
   std::vector<Completion> completions_;
   std::vector<double> batch_;
   std::vector<int> batch_opened_;  // descriptors the batch hands to JS: closed if it never arrives

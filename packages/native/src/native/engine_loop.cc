@@ -65,7 +65,9 @@ void Engine::Handle(const Completion& c) {
         // answer short (node:fs on the thread pool, a readCached prefix served in JS, a wrapper
         // playing a short write): it does not trust the backend, so on this one it only confirms
         // an end of file with one more read.
-        if (op->done < op->length) {
+        // A direct transfer that came back short met the end of the file (or the device's
+        // limit): its continuation would start unaligned (EINVAL), so it ends here.
+        if (op->done < op->length && (!op->direct || static_cast<uint64_t>(res) == op->chunk)) {
           Dispatch(op);
           return;
         }

@@ -9,6 +9,11 @@
 //   answer EINVAL and we run them on the blocking workers. A read or write of a file whose driver
 //   has no read_iter/write_iter (a directory, most /proc files) is refused with EINVAL too, and
 //   runs there as well (where pread gives EISDIR, or the bytes).
+// - aio_rw_flags (4.13) takes pwritev2's RWF_* flags: RWF_DSYNC makes a write durable (4.13; an
+//   O_DIRECT write with it completes once the device flushed it, a buffered one syncs its range
+//   on a kernel worker). A kernel without the field answers EINVAL: the blocking workers then run
+//   pwritev2 with the same flag.
+// - Linux AIO has no fadvise or fallocate commands: those run on the blocking workers.
 // - With IOCB_FLAG_RESFD, the kernel adds 1 to the eventfd aio_resfd when the request completes;
 //   io_getevents with a zero timeout collects finished events without blocking; io_event.res is
 //   the byte count or a negative errno.
@@ -83,6 +88,7 @@ void LinuxAio::Queue(Op* op) {
       cb.aio_buf = reinterpret_cast<uint64_t>(op->data + op->done);
       cb.aio_nbytes = op->chunk;
       cb.aio_offset = static_cast<int64_t>(op->position + op->done);
+      cb.aio_rw_flags = op->rw_flags;
       break;
     case OpKind::Fsync:
       cb.aio_lio_opcode = IOCB_CMD_FSYNC;

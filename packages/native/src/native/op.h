@@ -12,7 +12,9 @@
 
 namespace aiofile {
 
-enum class OpKind : uint8_t { Read, Write, Fsync, Fdatasync, Open, Close, Size, Truncate };
+// Fadvise: posix_fadvise(fd, position, length, flags); Fallocate: fallocate(fd, flags, position,
+// length). A Write with rw_flags RWF_DSYNC is a durable write (pwritev2(2) flags, Linux 4.7).
+enum class OpKind : uint8_t { Read, Write, Fsync, Fdatasync, Open, Close, Size, Truncate, Fadvise, Fallocate };
 
 // One read or write request to the kernel moves at most this many bytes; a larger transfer is
 // split and continued in C++ so JS sees one result. (Linux caps a single transfer at
@@ -27,12 +29,14 @@ struct Op {
   OpKind kind = OpKind::Read;
   int fd = -1;
   uint8_t* data = nullptr;      // read/write: the first byte of the caller's view
-  uint64_t length = 0;          // read/write: bytes asked; truncate: the new length
-  uint64_t position = 0;        // read/write: the file offset of data[0]
+  uint64_t length = 0;          // read/write: bytes asked; truncate: the new length; fadvise/fallocate: the range's length
+  uint64_t position = 0;        // read/write: the file offset of data[0]; fadvise/fallocate: the range's start
   uint64_t done = 0;            // read/write: bytes transferred so far
   uint32_t chunk = 0;           // read/write: bytes asked by the request now in flight
   uint32_t retries = 0;         // EAGAIN/EINTR resubmissions so far
-  int flags = 0;                // open: open(2) flags (O_CLOEXEC is always added)
+  int flags = 0;                // open: open(2) flags (O_CLOEXEC is always added); fadvise: the advice; fallocate: the mode
+  int rw_flags = 0;             // read/write: preadv2/pwritev2 flags (RWF_DSYNC for a durable write)
+  bool direct = false;          // read/write on an O_DIRECT descriptor: a short transfer ends it (an unaligned continuation would be EINVAL)
   int mode = 0;                 // open: permission bits for O_CREAT
   bool on_thread = false;       // runs on the blocking workers from now on
   bool cancelled = false;       // open: its caller asked to cancel it (an EINTR then ends it)

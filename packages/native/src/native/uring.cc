@@ -17,6 +17,19 @@
 //   with IORING_SETUP_DEFER_TASKRUN (6.1+), when deferred task work is queued; that work runs
 //   only inside io_uring_enter(IORING_ENTER_GETEVENTS) from the submitting task.
 // - IORING_REGISTER_PROBE (5.6+) lists the opcodes the running kernel supports.
+// - IORING_OP_FADVISE (5.6): posix_fadvise(fd, off, len, fadvise_advice) with a 32-bit len
+//   before 6.11 (which also reads a 64-bit one from addr): a longer range runs on the blocking
+//   workers. Advice other than NORMAL/RANDOM/SEQUENTIAL is punted to io-wq by the kernel itself.
+// - IORING_OP_FALLOCATE (5.6): fallocate(fd, mode = len, off, length = addr); always run on
+//   io-wq. EOPNOTSUPP (a file system without the mode: PUNCH_HOLE on some) is the answer of the
+//   file system, not a missing opcode, so it is not retried on a thread (FallBack below).
+// - rw_flags of IORING_OP_WRITE are pwritev2(2)'s RWF_* flags (RWF_DSYNC: the write completes once
+//   its data, and the metadata needed to read it, are on the device, as write + fdatasync).
+// - A buffered IORING_OP_READ is first tried inline with IOCB_NOWAIT by the kernel (no I/O
+//   started from the submitting task), and punted to io-wq or armed for a page-unlock retry when
+//   the page cache misses; an O_DIRECT read is issued to the block layer from the submit and
+//   completes from the device's interrupt. Neither path is this engine's doing: it sets no
+//   RWF_NOWAIT of its own on ring reads (readCached, nonblocking.cc, is a separate preadv2).
 #include "uring.h"
 
 #include <fcntl.h>
@@ -173,11 +186,17 @@ bool Uring::Supports(OpKind kind) const {
     case OpKind::Close: return supported_[IORING_OP_CLOSE];
     case OpKind::Size: return supported_[IORING_OP_STATX];
     case OpKind::Truncate: return supported_[kOpFtruncate];  // 6.9+
+    case OpKind::Fadvise: return supported_[IORING_OP_FADVISE];  // 5.6+
+    case OpKind::Fallocate: return supported_[IORING_OP_FALLOCATE];  // 5.6+
   }
   return false;
 }
 
-bool Uring::FallBack(const Op&, int64_t res) const { return res == -EOPNOTSUPP; }
+// EOPNOTSUPP from a read or write: a file whose driver the ring cannot drive that way; from
+// fallocate or fadvise it is the file system's answer, which a thread would only repeat.
+bool Uring::FallBack(const Op& op, int64_t res) const {
+  return res == -EOPNOTSUPP && op.kind != OpKind::Fallocate && op.kind != OpKind::Fadvise;
+}
 
 unsigned Uring::Unsubmitted() const { return sqe_tail_ - LoadAcquire(sq_head_); }
 
@@ -201,7 +220,22 @@ void Uring::Queue(Op* op) {
       sqe->addr = reinterpret_cast<uint64_t>(op->data + op->done);
       sqe->len = op->chunk;
       sqe->off = op->position + op->done;
+      sqe->rw_flags = static_cast<__kernel_rwf_t>(op->rw_flags);
       if (op->chunk >= kAsyncThreshold) sqe->flags |= IOSQE_ASYNC;
+      break;
+    case OpKind::Fadvise:
+      sqe->opcode = IORING_OP_FADVISE;
+      sqe->fd = op->fd;
+      sqe->off = op->position;
+      sqe->len = static_cast<uint32_t>(op->length);  // <= UINT32_MAX: Engine::Dispatch sends longer ones to a thread
+      sqe->fadvise_advice = static_cast<uint32_t>(op->flags);
+      break;
+    case OpKind::Fallocate:
+      sqe->opcode = IORING_OP_FALLOCATE;
+      sqe->fd = op->fd;
+      sqe->off = op->position;
+      sqe->addr = op->length;
+      sqe->len = static_cast<uint32_t>(op->flags);
       break;
     case OpKind::Fsync:
     case OpKind::Fdatasync:
@@ -336,6 +370,8 @@ void Uring::Describe(Facts& out) const {
   out.Number("cqEntries", cq_entries_);
   out.Number("capacity", cq_entries_);
   out.Flag("ftruncate", supported_[kOpFtruncate]);
+  out.Flag("fadvise", supported_[IORING_OP_FADVISE]);
+  out.Flag("fallocate", supported_[IORING_OP_FALLOCATE]);
 }
 
 }  // namespace aiofile

@@ -1,6 +1,8 @@
 import * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AioDirect from "@effect-aiofile/core/AioDirect"
 import * as AioError from "@effect-aiofile/core/AioError"
 import * as FileMode from "@effect-aiofile/core/FileMode"
+import { NativeEngine } from "@effect-aiofile/native"
 import type * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -23,8 +25,11 @@ const hostFlags = (flags: number): number => {
     (flags & O_CREAT ? fs.constants.O_CREAT : 0) |
     (flags & O_EXCL ? fs.constants.O_EXCL : 0) |
     (flags & O_TRUNC ? fs.constants.O_TRUNC : 0) |
-    (flags & O_APPEND ? fs.constants.O_APPEND : 0)
+    (flags & O_APPEND ? fs.constants.O_APPEND : 0) |
+    (flags & O_DIRECT) // AioDirect's openFlag on this backend is the host's own
 }
+
+const O_DIRECT = fs.constants.O_DIRECT ?? 0
 
 const toError = (
   error: unknown,
@@ -123,16 +128,100 @@ export const allocateUnsafe = (size: number): Uint8Array => {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size)
 }
 
+/**
+ * `AioDirect` on node:fs, which has neither posix_fadvise nor fallocate nor aligned memory: advice
+ * is accepted (after the checks every backend makes) and does nothing, since a call on the JS
+ * thread could block it (`willNeed` starts reads) and libuv's pool has no such request; allocate
+ * and deallocate fail with `EOPNOTSUPP`; a durable write is a write then an fdatasync, as one
+ * operation of the in-flight limit; the alignment and aligned memory come from the native addon
+ * when it is built (its plain calls, no engine), else the 4096 default and `EOPNOTSUPP`.
+ */
+const direct = ({ submit }: AioContext.InFlightLimit): AioDirect.AioDirect => {
+  const binding = NativeEngine.load()
+  const noFallocate = (method: string, fd: number, offset: number, length: number) =>
+    Effect.suspend(() => {
+      const error = AioDirect.checkRange(method, offset, length, 1)
+      return Effect.fail(
+        error ??
+          AioDirect.unsupported(method, "fallocate", fd, "the thread backend has no fallocate (node:fs has none)")
+      )
+    })
+  return {
+    openFlag: O_DIRECT,
+    advise: (_fd, offset, length, advice) =>
+      Effect.suspend(() => {
+        const error = AioDirect.checkRange("advise", offset, length) ?? AioDirect.checkAdvice(advice)
+        return error === undefined ? Effect.void : Effect.fail(error)
+      }),
+    allocate: (fd, offset, length) => noFallocate("allocate", fd, offset, length),
+    deallocate: (fd, offset, length) => noFallocate("deallocate", fd, offset, length),
+    writeDurable: AioContext.fromCallback((
+      fd: number,
+      buffer: Uint8Array,
+      position: number,
+      done: AioContext.Callback<number>
+    ) =>
+      submit(
+        (finish: AioContext.Callback<number>) =>
+          write(fd, buffer, position)((written) => {
+            if (Exit.isFailure(written)) return finish(written)
+            call("writeDurable", "fdatasync", fd, (cb) => fs.fdatasync(fd, (error) => cb(error, undefined)))(
+              (synced) => finish(Exit.isFailure(synced) ? Exit.failCause(synced.cause) : written)
+            )
+          }),
+        done,
+        fd
+      )
+    ),
+    alignment: (fd) =>
+      Effect.suspend((): Effect.Effect<AioDirect.Alignment, AioError.AioError> => {
+        if (binding === undefined) {
+          return Effect.succeed<AioDirect.Alignment>({ direct: false, memory: 4096, offset: 4096, source: "default" })
+        }
+        let result: NativeEngine.DirectAlignment | number
+        try {
+          result = binding.directAlignment(fd)
+        } catch (error) {
+          return Effect.fail(AioError.badArgument("alignment", error instanceof Error ? error.message : String(error)))
+        }
+        return typeof result === "number"
+          ? Effect.fail(AioError.fromErrno(-result, { method: "alignment", syscall: "statx", pathOrDescriptor: fd }))
+          : Effect.succeed<AioDirect.Alignment>(result)
+      }),
+    allocateAligned: (size, alignment) =>
+      Effect.suspend((): Effect.Effect<Uint8Array, AioError.AioError> => {
+        const error = AioDirect.checkAlignedSize(size, alignment)
+        if (error !== undefined) return Effect.fail(error)
+        if (binding === undefined) {
+          return Effect.fail(
+            AioDirect.unsupported(
+              "allocateAligned",
+              "posix_memalign",
+              size,
+              "no aligned memory without the native addon (@effect-aiofile/native)"
+            )
+          )
+        }
+        try {
+          return Effect.succeed(new Uint8Array(binding.allocAligned(size, alignment)))
+        } catch {
+          return Effect.fail(AioError.fromErrno("ENOMEM", { method: "allocateAligned", syscall: "posix_memalign" }))
+        }
+      })
+  }
+}
+
 /** @internal */
 export const layerThreadPool = (
   options: AioContext.Options = {}
 ): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument> =>
   Layer.effect(
     AioContext.AioContext,
-    Effect.map(AioContext.makeInFlightLimit(options.maxRequests), (limit) => ({
-      backend: "thread",
-      maxRequests: limit.maxRequests,
-      allocate: AioContext.makeSlabAllocator(allocateUnsafe, markAsUntransferable),
-      ...operations(limit)
-    }))
+    Effect.map(AioContext.makeInFlightLimit(options.maxRequests), (limit) =>
+      AioDirect.withDirect({
+        backend: "thread",
+        maxRequests: limit.maxRequests,
+        allocate: AioContext.makeSlabAllocator(allocateUnsafe, markAsUntransferable),
+        ...operations(limit)
+      }, direct(limit)))
   )
