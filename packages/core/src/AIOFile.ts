@@ -28,6 +28,7 @@ import type * as Scope from "effect/Scope"
 import type * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
 import type { AioContext, AioContextService } from "./AioContext.js"
+import type { Advice, Alignment } from "./AioDirect.js"
 import type { AioError, InvalidStateError } from "./AioError.js"
 import type { DataOf, FileMode, IsReadable, IsWritable, ValidMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
@@ -91,6 +92,26 @@ export interface BaseFile extends Pipeable, Inspectable {
   readonly fdsync: Effect.Effect<void, AioError>
   /** The file's size in bytes now (fstat's `st_size`). */
   readonly size: Effect.Effect<number, AioError>
+  /**
+   * Tells the kernel how the range will be read (posix_fadvise; `length` 0: to the end of the file):
+   * `random` turns readahead off, which is what a cold random read needs most; `sequential` doubles
+   * it; `willNeed` reads the range into the page cache now; `dontNeed` drops its clean pages. A
+   * no-op on backends without a page cache of their own (memory) or a way to ask (the thread pool),
+   * and on a backend of yours without `AioDirect`.
+   */
+  advise(advice: Advice, offset?: number, length?: number): Effect.Effect<void, AioError>
+  /**
+   * What `O_DIRECT` transfers on this file need (see `AioDirect.Alignment`): for a file opened with
+   * `direct: true`, every buffer's address, offset and length a multiple of these. Fails with
+   * `BadArgument` on a backend without `AioDirect`.
+   */
+  readonly alignment: Effect.Effect<Alignment, AioError>
+  /**
+   * `size` zero-filled bytes whose address suits the file's direct transfers (memory of the addon on
+   * the kernel backends, freed when the array is collected). `readBytes` of a direct file returns
+   * such memory by itself; this is for `readInto` and `writeBytes`.
+   */
+  alignedBuffer(size: number): Effect.Effect<Uint8Array, AioError>
   /** Encodes text with the file's encoding (strict). */
   encodeBytes(data: string): Either.Either<Uint8Array, PlatformError.BadArgument>
   /** Decodes bytes with the file's encoding (strict: `SystemError` reason `InvalidData`). */
@@ -148,7 +169,7 @@ export interface WritableFile<A extends string | Uint8Array = string | Uint8Arra
    * (see `AioContext.isDetached`) is a `BadArgument`; one detached while the write is in flight
    * returns the bytes written (after a partial write, the rest cannot be written).
    */
-  writeBytes(data: Uint8Array, offset?: number): Effect.Effect<number, AioError>
+  writeBytes(data: Uint8Array, offset?: number, options?: WriteOptions): Effect.Effect<number, AioError>
   /**
    * Several `writeBytes` as one operation: the backend submits them together and the fiber waits
    * once. Each `{ data, offset }` is written whole (partial writes continue, as in `writeBytes`);
@@ -159,6 +180,29 @@ export interface WritableFile<A extends string | Uint8Array = string | Uint8Arra
   ): Effect.Effect<Array<number>, AioError>
   /** Sets the file's size (ftruncate); default 0. */
   truncate(length?: number): Effect.Effect<void, AioError>
+  /**
+   * Reserves the blocks of a range (fallocate), so writes there cannot fail for lack of space;
+   * the size grows to `offset + length` unless `keepSize`. `EOPNOTSUPP` (typed, with the reason)
+   * where the file system or backend has no fallocate (the thread pool: node:fs has none).
+   */
+  allocate(offset: number, length: number, options?: { readonly keepSize?: boolean }): Effect.Effect<void, AioError>
+  /** Frees the blocks of a range (a punched hole): it reads as zeros, and the size stays. */
+  deallocate(offset: number, length: number): Effect.Effect<void, AioError>
+}
+
+/**
+ * Options of `writeBytes`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WriteOptions {
+  /**
+   * The write completes once its data is on the device, as a write followed by `fdsync`, in one
+   * request where the backend can (`RWF_DSYNC` on io_uring and Linux AIO): a write-then-sync loop
+   * costs one trip instead of two. Default false.
+   */
+  readonly durable?: boolean | undefined
 }
 
 /**
@@ -248,6 +292,16 @@ export interface Options {
    * `open(2)`): an integer in `[0, 0o7777]`.
    */
   readonly permissions?: number | undefined
+  /**
+   * Opens with `O_DIRECT`: transfers bypass the page cache, and every buffer, offset and length
+   * must keep the file's `alignment` (a `BadArgument` naming it, before any I/O). `readBytes`
+   * returns aligned memory by itself; `alignedBuffer` makes it for `readInto` and `writeBytes`. A
+   * file system that refuses `O_DIRECT` fails the open (typed, `EINVAL`). Needs a backend with
+   * `AioDirect` (every backend of this project).
+   */
+  readonly direct?: boolean | undefined
+  /** Advice given for the whole file once it is open (see `advise`). */
+  readonly advice?: Advice | undefined
 }
 
 /**

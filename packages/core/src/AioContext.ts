@@ -12,6 +12,7 @@ import type * as PlatformError from "@effect/platform/Error"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
+import type * as AioDirect from "./AioDirect.js"
 import type * as AioError from "./AioError.js"
 import * as internal from "./internal/aioContext.js"
 import * as memory from "./internal/memoryContext.js"
@@ -138,6 +139,12 @@ export interface AioContextService extends Operations {
    * descriptors and paths are the operating system's.
    */
   readonly namespace?: Namespace | undefined
+  /**
+   * What the backend offers for data the page cache does not hold (advice, preallocation, durable
+   * writes, `O_DIRECT`; see `AioDirect`): every backend of this project has it, a context of
+   * yours may not.
+   */
+  readonly direct?: AioDirect.AioDirect | undefined
 }
 
 /**

@@ -3,6 +3,7 @@ import * as Either from "effect/Either"
 import type * as AioFile from "../AIOFile.js"
 import type { FileMode } from "../FileMode.js"
 import { isDetached } from "./aioContext.js"
+import { checkAdvice } from "./aioDirect.js"
 import { badArgument, unknownEncoding } from "./aioError.js"
 import type { Ownership } from "./aioFileLifecycle.js"
 import { type Codec, codecFor } from "./encoding.js"
@@ -96,17 +97,17 @@ export const checkTransfer = (
 }
 
 /** @internal */
-export const owned: Ownership = { owner: true, syncOnClose: true, permissions: 0o666 }
+export const owned: Ownership = { owner: true, syncOnClose: true, permissions: 0o666, flags: 0 }
 
 /** @internal */
-export const borrowed: Ownership = { owner: false, syncOnClose: false, permissions: 0o666 }
+export const borrowed: Ownership = { owner: false, syncOnClose: false, permissions: 0o666, flags: 0 }
 
 /** A mode and `AIOFile.Options` checked: the file's mode, codec and ownership. @internal */
 export const resolve = (
   mode: string,
   options: AioFile.Options | undefined
 ): Either.Either<
-  { readonly mode: FileMode; readonly codec: Codec; readonly ownership: Ownership },
+  { readonly mode: FileMode; readonly codec: Codec; readonly ownership: Ownership; readonly direct: boolean },
   PlatformError.BadArgument
 > =>
   Either.flatMap(parseMode(mode), (fileMode) => {
@@ -120,6 +121,15 @@ export const resolve = (
     const permissions = options?.permissions ?? 0o666
     const invalidPermissions = checkPermissions("open", "permissions", permissions)
     if (invalidPermissions !== undefined) return Either.left(invalidPermissions)
-    const ownership = syncOnClose && permissions === 0o666 ? owned : { owner: true, syncOnClose, permissions }
-    return Either.right({ mode: fileMode, codec, ownership })
+    const direct = options?.direct ?? false
+    if (typeof direct !== "boolean") {
+      return Either.left(badArgument("open", `direct must be a boolean, got ${describeValue(direct)}`))
+    }
+    const advice = options?.advice
+    const invalidAdvice = advice === undefined ? undefined : checkAdvice(advice)
+    if (invalidAdvice !== undefined) return Either.left(badArgument("open", invalidAdvice.description ?? "bad advice"))
+    const ownership = syncOnClose && permissions === 0o666 && !direct && advice === undefined
+      ? owned
+      : { owner: true, syncOnClose, permissions, flags: 0, advice }
+    return Either.right({ mode: fileMode, codec, ownership, direct })
   })

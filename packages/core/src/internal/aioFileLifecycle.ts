@@ -4,6 +4,7 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type { AioContextService, Callback, Cancel } from "../AioContext.js"
+import type { Advice } from "../AioDirect.js"
 import { type AioError, InvalidStateError } from "../AioError.js"
 import type { FileMode } from "../FileMode.js"
 import { relabel } from "./aioError.js"
@@ -44,6 +45,10 @@ export interface Ownership {
   readonly syncOnClose: boolean
   /** The permission bits a created file gets (less the umask). */
   readonly permissions: number
+  /** Open flags beyond the mode's (`O_DIRECT`). */
+  readonly flags: number
+  /** Advice given once the file is open (see `AIOFile.advise`). */
+  readonly advice?: Advice | undefined
 }
 
 /** @internal */
@@ -238,7 +243,9 @@ export class Lifecycle {
           // interruptible boundary, which could drop it.
           return Effect.uninterruptible(
             Effect.flatMap(
-              Effect.exit(this.context.open(this.name, this.mode.flags, this.ownership.permissions)),
+              Effect.exit(
+                this.context.open(this.name, this.mode.flags | this.ownership.flags, this.ownership.permissions)
+              ),
               (exit) => {
                 const result = Exit.mapError(exit, relabel("open", this.name))
                 this.phase = Exit.match(result, {

@@ -14,7 +14,8 @@ export type Submit<Args extends ReadonlyArray<unknown>, A> = (...args: [...Args,
 export type FormOf = <Args extends ReadonlyArray<unknown>, A>(operation: Operation<Args, A>) => Submit<Args, A>
 
 /** Whether an operation has a callback form of its own (it was made with `fromCallback`). @internal */
-export const hasCallback = (operation: { readonly callback?: unknown }): boolean => operation.callback !== undefined
+export const hasCallback = (operation: (...args: ReadonlyArray<never>) => unknown): boolean =>
+  (operation as { readonly callback?: unknown }).callback !== undefined
 
 /**
  * The runtime of `fiber`, made when first asked for: what an operation's Effect runs in when it has
