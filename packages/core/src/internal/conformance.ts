@@ -14,8 +14,10 @@ import type { Options } from "../Conformance.js"
 import * as FileMode from "../FileMode.js"
 import * as FileWrapper from "../FileWrapper.js"
 import { detachedTests, viaCallback } from "./conformanceDetached.js"
+import { faultModelTests } from "./conformanceFaultModel.js"
 import { faultTests } from "./conformanceFaults.js"
 import { interruptionTests } from "./conformanceInterruption.js"
+import type { Fixture } from "./conformanceStreams.js"
 import { streamTests } from "./conformanceStreams.js"
 import { wholeFileTests } from "./conformanceWholeFile.js"
 
@@ -110,8 +112,8 @@ const defaultModelRuns = (): number => {
   return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : 200
 }
 
-/** @internal */
-export const suite = (name: string, options: Options): void => {
+/** The fixture every group of tests gets: fresh paths in the suite's directory. */
+const fixtureOf = (options: Options) => {
   let counter = 0
   const fresh = (label: string) => `${options.directory}/${label}-${Date.now().toString(36)}-${counter++}`
   /** A fresh path holding `content`. */
@@ -125,6 +127,12 @@ export const suite = (name: string, options: Options): void => {
       return path
     })
   const contentOf = (path: string) => Effect.scoped(Effect.flatMap(AIOFile.open(path, "rb"), (file) => file.read()))
+  return { fresh, withContent, contentOf }
+}
+
+/** @internal */
+export const suite = (name: string, options: Options): void => {
+  const { contentOf, fresh, withContent } = fixtureOf(options)
 
   describe(`conformance: ${name}`, { timeout: 60_000 }, () => {
     layer(options.layer, { excludeTestServices: true })((it) => {
@@ -753,7 +761,23 @@ export const suite = (name: string, options: Options): void => {
 
       faultTests({ it, fresh, withContent, contentOf })
 
-      describe("model", () => {
+      modelTests({ it, fresh, withContent, contentOf }, name, options)
+    })
+  })
+}
+
+/** @internal */
+export const modelSuite = (name: string, options: Options): void => {
+  const fixture = fixtureOf(options)
+  describe(`conformance models: ${name}`, { timeout: 600_000 }, () => {
+    layer(options.layer, { excludeTestServices: true })((it) => modelTests({ it, ...fixture }, name, options))
+  })
+}
+
+const modelTests = ({ fresh, it, ...fixture }: Fixture, name: string, options: Options): void => {
+  faultModelTests({ fresh, it, ...fixture }, { name, runs: options.faultModelRuns })
+
+  describe("model", () => {
         it.effect.prop(
           "random writeBytes/readBytes/truncate/fsync sequences match a plain in-memory model",
           [FastCheck.array(commandArbitrary, { minLength: 1, maxLength: 24 })],
@@ -793,7 +817,5 @@ export const suite = (name: string, options: Options): void => {
             }).pipe(Effect.scoped),
           { fastCheck: { numRuns: options.modelRuns ?? defaultModelRuns() } }
         )
-      })
-    })
   })
 }
