@@ -49,8 +49,12 @@ const apis: ReadonlyArray<readonly [string, AioFaults.Operation, Check]> = [
   [
     "readBytes",
     "read",
-    Effect.scoped(Effect.flatMap(AIOFile.open("/data", "rb"), (f) =>
-      Effect.map(f.readBytes(-1, 0), (bytes) => void expect(same(bytes, CONTENT)).toBe(true))))
+    Effect.scoped(
+      Effect.flatMap(
+        AIOFile.open("/data", "rb"),
+        (f) => Effect.map(f.readBytes(-1, 0), (bytes) => void expect(same(bytes, CONTENT)).toBe(true))
+      )
+    )
   ],
   [
     "readFile",
@@ -70,8 +74,12 @@ const apis: ReadonlyArray<readonly [string, AioFaults.Operation, Check]> = [
     "writeBytes",
     "write",
     Effect.gen(function*() {
-      yield* Effect.scoped(Effect.flatMap(AIOFile.open("/written", "wb"), (f) =>
-        Effect.map(f.writeBytes(CONTENT, 0), (n) => void expect(n).toBe(CONTENT.length))))
+      yield* Effect.scoped(
+        Effect.flatMap(
+          AIOFile.open("/written", "wb"),
+          (f) => Effect.map(f.writeBytes(CONTENT, 0), (n) => void expect(n).toBe(CONTENT.length))
+        )
+      )
       expect(same(yield* AIOFile.readFile("/written"), CONTENT)).toBe(true)
     })
   ],
@@ -152,7 +160,9 @@ describe("EINTR and EAGAIN from a backend", () => {
             expect(same(yield* AIOFile.readFile("/many"), CONTENT)).toBe(true)
           })
         )
-        if (Exit.isFailure(exit)) expect.fail(Cause.pretty(exit.cause))
+        if (Exit.isFailure(exit)) {
+          expect.fail(Cause.pretty(exit.cause))
+        }
       }))
   })
 })

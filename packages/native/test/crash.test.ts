@@ -150,7 +150,8 @@ for (const [backend, layer] of backends) {
               const file = fresh("wal")
               const committed: Array<string> = []
               yield* Effect.gen(function*() {
-                yield* Effect.exit(writeLog(file, payloads, (payload) => committed.push(payload)))
+                yield* Effect.exit(writeLog(file, payloads, (payload) =>
+                  committed.push(payload)))
                 expect(yield* (yield* AioFaults.CrashSimulator).crashes, `operation ${n}`).toBe(1)
               }).pipe(Effect.provide(crashable(
                 layer,

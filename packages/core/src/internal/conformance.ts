@@ -778,44 +778,44 @@ const modelTests = ({ fresh, it, ...fixture }: Fixture, name: string, options: O
   faultModelTests({ fresh, it, ...fixture }, { name, runs: options.faultModelRuns })
 
   describe("model", () => {
-        it.effect.prop(
-          "random writeBytes/readBytes/truncate/fsync sequences match a plain in-memory model",
-          [FastCheck.array(commandArbitrary, { minLength: 1, maxLength: 24 })],
-          ([commands]) =>
-            Effect.gen(function*() {
-              const files = yield* Effect.forEach(
-                Array.from({ length: MODEL_FILES }, () => fresh("model")),
-                (path) => AIOFile.open(path, "w+b")
-              )
-              const models: Array<Uint8Array> = files.map(() => new Uint8Array(0))
-              for (const command of commands) {
-                const file = files[command.file]!
-                switch (command.op) {
-                  case "write":
-                    expect(yield* file.writeBytes(command.data, command.offset)).toBe(command.data.length)
-                    models[command.file] = modelWrite(models[command.file]!, command.offset, command.data)
-                    break
-                  case "read":
-                    expectBytes(
-                      yield* file.readBytes(command.size, command.offset),
-                      modelRead(models[command.file]!, command.offset, command.size),
-                      `readBytes(${command.size}, ${command.offset}) of file ${command.file}`
-                    )
-                    break
-                  case "truncate":
-                    yield* file.truncate(command.length)
-                    models[command.file] = modelTruncate(models[command.file]!, command.length)
-                    break
-                  case "fsync":
-                    yield* file.fsync
-                    break
-                }
-              }
-              for (let i = 0; i < files.length; i++) {
-                expectBytes(yield* files[i]!.readBytes(), models[i]!, `the whole of file ${i} at the end`)
-              }
-            }).pipe(Effect.scoped),
-          { fastCheck: { numRuns: options.modelRuns ?? defaultModelRuns() } }
-        )
+    it.effect.prop(
+      "random writeBytes/readBytes/truncate/fsync sequences match a plain in-memory model",
+      [FastCheck.array(commandArbitrary, { minLength: 1, maxLength: 24 })],
+      ([commands]) =>
+        Effect.gen(function*() {
+          const files = yield* Effect.forEach(
+            Array.from({ length: MODEL_FILES }, () => fresh("model")),
+            (path) => AIOFile.open(path, "w+b")
+          )
+          const models: Array<Uint8Array> = files.map(() => new Uint8Array(0))
+          for (const command of commands) {
+            const file = files[command.file]!
+            switch (command.op) {
+              case "write":
+                expect(yield* file.writeBytes(command.data, command.offset)).toBe(command.data.length)
+                models[command.file] = modelWrite(models[command.file]!, command.offset, command.data)
+                break
+              case "read":
+                expectBytes(
+                  yield* file.readBytes(command.size, command.offset),
+                  modelRead(models[command.file]!, command.offset, command.size),
+                  `readBytes(${command.size}, ${command.offset}) of file ${command.file}`
+                )
+                break
+              case "truncate":
+                yield* file.truncate(command.length)
+                models[command.file] = modelTruncate(models[command.file]!, command.length)
+                break
+              case "fsync":
+                yield* file.fsync
+                break
+            }
+          }
+          for (let i = 0; i < files.length; i++) {
+            expectBytes(yield* files[i]!.readBytes(), models[i]!, `the whole of file ${i} at the end`)
+          }
+        }).pipe(Effect.scoped),
+      { fastCheck: { numRuns: options.modelRuns ?? defaultModelRuns() } }
+    )
   })
 }
