@@ -39,6 +39,8 @@ interface Shadow {
   durable: Uint8Array
   /** Whether its name survives: it existed when first seen, or its directory was synced since. */
   named: boolean
+  /** Written, truncated or opened with O_TRUNC since its last sync: a crash rewrites only these. */
+  dirty: boolean
 }
 
 /** @internal */
@@ -133,6 +135,8 @@ export const layerCrashSimulator = (
               return yield* unlink(path)
             }
             shadow.named = true
+            if (!shadow.dirty) return
+            shadow.dirty = false
             const after = torn ? tear(shadow.durable, yield* readAll(path)) : shadow.durable
             yield* writeAll(path, after)
             shadow.durable = after
@@ -154,6 +158,14 @@ export const layerCrashSimulator = (
       run: () => Effect.Effect<A, AioFaults.AioError>
     ): Effect.Effect<A, AioFaults.AioError> => Effect.suspend(() => crashed.has(fd) ? eio(method, syscall, fd) : run())
 
+    /** A write or truncate reached the file (a failed one may have too: it is marked before the outcome). */
+    const dirty = (fd: number) =>
+      Effect.sync(() => {
+        const opened = open.get(fd)
+        const shadow = opened === undefined ? undefined : shadows.get(opened.path)
+        if (shadow !== undefined) shadow.dirty = true
+      })
+
     /** After a completed sync: a file's content is durable; a directory's names are. */
     const synced = (fd: number) =>
       Effect.suspend(() => {
@@ -166,6 +178,7 @@ export const layerCrashSimulator = (
         const shadow = shadows.get(opened.path)
         return shadow === undefined ? Effect.void : Effect.map(readAll(shadow.path), (bytes) => {
           shadow.durable = bytes
+          shadow.dirty = false
         })
       })
 
@@ -174,7 +187,7 @@ export const layerCrashSimulator = (
       Effect.suspend((): Effect.Effect<"file" | "directory" | "missing", AioFaults.AioError> => {
         if (shadows.has(path)) return Effect.succeed("file")
         return readAll(raw).pipe(
-          Effect.tap((bytes) => shadows.set(path, { path: raw, durable: bytes, named: true })),
+          Effect.tap((bytes) => shadows.set(path, { path: raw, durable: bytes, named: true, dirty: false })),
           Effect.as("file" as const),
           Effect.catchAll((error) =>
             Effect.succeed(
@@ -194,7 +207,11 @@ export const layerCrashSimulator = (
           const path = normalize(raw)
           const before = yield* see(path, raw)
           const fd = yield* base.open(raw, flags, mode)
-          if (before === "missing") shadows.set(path, { path: raw, durable: new Uint8Array(0), named: false })
+          if (before === "missing") {
+            shadows.set(path, { path: raw, durable: new Uint8Array(0), named: false, dirty: true })
+          } else if (before === "file" && (flags & Flags.O_TRUNC) !== 0) {
+            shadows.get(path)!.dirty = true
+          }
           open.set(fd, { path, file: before !== "directory" })
           return fd
         }),
@@ -208,12 +225,15 @@ export const layerCrashSimulator = (
         ),
       read: (fd, buffer, position) => guarded(fd, "read", "pread", () => base.read(fd, buffer, position)),
       readMany: (fd, requests) => guarded(fd, "readMany", "preadv", () => base.readMany(fd, requests)),
-      write: (fd, buffer, position) => guarded(fd, "write", "pwrite", () => base.write(fd, buffer, position)),
-      writeMany: (fd, requests) => guarded(fd, "writeMany", "pwritev", () => base.writeMany(fd, requests)),
+      write: (fd, buffer, position) =>
+        guarded(fd, "write", "pwrite", () => Effect.zipRight(dirty(fd), base.write(fd, buffer, position))),
+      writeMany: (fd, requests) =>
+        guarded(fd, "writeMany", "pwritev", () => Effect.zipRight(dirty(fd), base.writeMany(fd, requests))),
       fsync: (fd) => guarded(fd, "fsync", "fsync", () => Effect.zipRight(base.fsync(fd), synced(fd))),
       fdatasync: (fd) => guarded(fd, "fdatasync", "fdatasync", () => Effect.zipRight(base.fdatasync(fd), synced(fd))),
       size: (fd) => guarded(fd, "size", "fstat", () => base.size(fd)),
-      truncate: (fd, length) => guarded(fd, "truncate", "ftruncate", () => base.truncate(fd, length))
+      truncate: (fd, length) =>
+        guarded(fd, "truncate", "ftruncate", () => Effect.zipRight(dirty(fd), base.truncate(fd, length)))
     }
     const simulator: AioFaults.Simulator = {
       crash: crashWith(),

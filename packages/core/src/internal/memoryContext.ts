@@ -15,9 +15,12 @@ class Inode {
   size = 0
   /** With durability kept: the content as of the last completed fsync/fdatasync (see `crash`). */
   durable = new Uint8Array(0)
+  /** With durability kept: written or resized since the last sync (a crash touches only these). */
+  dirty = false
 
   /** Makes room for `size` bytes; new bytes are zero (a sparse gap reads as zeros). */
   resize(size: number): void {
+    this.dirty = true
     if (size > this.bytes.length) {
       const grown = new Uint8Array(Math.min(MAX_FILE_SIZE, Math.max(size, this.bytes.length * 2, 64)))
       grown.set(this.bytes.subarray(0, this.size))
@@ -162,6 +165,7 @@ export const makeMemory = (
       if (!durable) return
       if (descriptor.inode !== undefined) {
         descriptor.inode.durable = descriptor.inode.bytes.slice(0, descriptor.inode.size)
+        descriptor.inode.dirty = false
         return
       }
       for (const path of [...durableNames.keys()]) if (parentOf(path) === descriptor.path) durableNames.delete(path)
@@ -210,6 +214,9 @@ export const makeMemory = (
         durableNames.set(path, inode)
       }
       for (const inode of new Set(names.values())) {
+        // what was not written since its sync is as durable as it is
+        if (!inode.dirty) continue
+        inode.dirty = false
         const before = inode.durable
         if (!torn) {
           inode.bytes = before.slice()
@@ -306,7 +313,10 @@ export const makeMemory = (
               return Effect.as(
                 end > inode.size ? resize(inode, end, "write", "pwrite", fd) : Effect.void,
                 length
-              ).pipe(Effect.tap(() => inode.bytes.set(buffer.subarray(0, length), at)))
+              ).pipe(Effect.tap(() => {
+                inode.bytes.set(buffer.subarray(0, length), at)
+                inode.dirty = true
+              }))
             })),
         fsync: (fd) => withFd(fd, "fsync", "fsync", (descriptor) => Effect.sync(() => sync(descriptor))),
         fdatasync: (fd) => withFd(fd, "fdatasync", "fdatasync", (descriptor) => Effect.sync(() => sync(descriptor))),
