@@ -15,8 +15,10 @@ import type { Fixture } from "./conformanceStreams.js"
 // crash simulator) run under seeded faults: errno failures of every operation, short and zero
 // writes, short reads, flipped bits. The model does not predict one outcome: it keeps what can be
 // there. A failed write leaves its range undefined (any byte) and the size anywhere between the old
-// one and the write's end; a failed truncate leaves either size; a crash goes back to what the last
-// completed sync covered (torn: a mix of that and what was written). Flipped bits are modelled
+// one and the write's end; a failed truncate leaves either size; a failed sync leaves the durable
+// state a torn mix of the old one and the written one; a crash goes back to what the last completed
+// sync covered (torn: a mix of that and what was written, where a size grown without its sector
+// reads zeros). Flipped bits are modelled
 // exactly: the log says which bits of which read were flipped, and the test flips them back before
 // it compares. No read may return a byte, or a length, the model says cannot be there; what a read
 // returns where the model was unsure becomes known (the file does not change by itself).
@@ -238,6 +240,7 @@ export const faultModelTests = ({ fresh, it }: Fixture, options: FaultModelOptio
     )
   })
 
+  const paths = Array.from({ length: FILES }, () => fresh("fault-model"))
   describe("model under faults", () => {
     it.effect.prop(
       "random sequences under seeded faults (and crashes on a crash simulator): no read returns what cannot be there",
@@ -246,10 +249,11 @@ export const faultModelTests = ({ fresh, it }: Fixture, options: FaultModelOptio
         Effect.gen(function*() {
           const controls = yield* faults.Faults
           const simulator = yield* Effect.serviceOption(faults.CrashSimulator)
-          const paths = Array.from({ length: FILES }, () => fresh("fault-model"))
           const openAll = (mode: "w+b" | "r+b") => Effect.forEach(paths, (path) => AIOFile.open(path, mode))
-          // set up without faults: the files, and their names made durable
+          // set up without faults: the files (the same every sequence, so that a thousand of them
+          // do not pile up in a crash simulator), emptied and synced, and their names made durable
           let files = yield* openAll("w+b")
+          yield* Effect.forEach(files, (f) => f.fsync)
           yield* faults.syncDirectory(paths[0]!.slice(0, paths[0]!.lastIndexOf("/")) || "/")
           yield* controls.setRules(rules)
           const current = paths.map(() => new Possible())
@@ -306,8 +310,9 @@ export const faultModelTests = ({ fresh, it }: Fixture, options: FaultModelOptio
               case "fdsync": {
                 const f = files[command.file]!
                 const exit = yield* Effect.exit(command.op === "fsync" ? f.fsync : f.fdsync)
+                // a failed sync may have made any of it durable: a torn mix of the two
                 durable[command.file] = fails(exit, what)
-                  ? Possible.either(durable[command.file]!, current[command.file]!)
+                  ? Possible.either(durable[command.file]!, current[command.file]!, true)
                   : current[command.file]!.clone()
                 break
               }
