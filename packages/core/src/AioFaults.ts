@@ -11,8 +11,9 @@
  *
  * `layerCrashable` is the memory backend keeping apart what a completed `fsync`/`fdatasync` made
  * durable from what was only written: `crash` loses the rest (or, torn, a seeded half of the
- * 512-byte sectors written since), and names made since the last sync of their directory
- * (`syncDirectory`) vanish.
+ * 512-byte sectors written since), and names made, removed or renamed since the last sync of their
+ * directory (`syncDirectory`) go back to what they were. `layerCrashSimulator` does the same over a
+ * kernel backend, on the real files, from shadows it keeps.
  *
  * ```ts
  * const TestLayer = AioFaults.layer({ rules: [{ operation: "fsync", trigger: AioFaults.nth(2), action: AioFaults.fail("EIO") }] })
@@ -28,6 +29,7 @@ import type * as Layer from "effect/Layer"
 import type { AioContext, MemoryOptions } from "./AioContext.js"
 import type * as AioErrorModule from "./AioError.js"
 import * as internal from "./internal/aioFaults.js"
+import * as crashSimulator from "./internal/crashSimulator.js"
 
 /**
  * What the operations fail with.
@@ -92,7 +94,7 @@ export const errnos: ReadonlyArray<Errno> = internal.errnos
  *   file).
  * - `Latency`: the operation starts after `duration`, slept through Effect's `Clock`.
  * - `FlipBits`: a read returns its bytes with `bits` bits flipped at seeded random positions.
- * - `Crash`: the crash simulator below the layer crashes (see `layerCrashable`), and the operation
+ * - `Crash`: the crash simulator below the layer crashes (`layerCrashable`, `layerCrashSimulator`), and the operation
  *   fails with `EIO`.
  *
  * @since 0.1.0
@@ -213,9 +215,9 @@ export interface Simulator {
   /**
    * Crashes now: every file's content goes back to what its last completed `fsync`/`fdatasync`
    * made durable (torn: each 512-byte sector written since is kept or lost by a seeded coin toss,
-   * and the size is the old or the new one), a file made since the last sync of its directory
-   * vanishes (torn: by a coin toss), and every descriptor open fails with `EIO` from now on (its
-   * `close` succeeds). New opens work: the test reopens and checks its recovery.
+   * and the size is the old or the new one), names made, removed or renamed since the last sync of
+   * their directory go back (torn: by a coin toss), and every descriptor open fails with `EIO` from
+   * now on (its `close` succeeds). New opens work: the test reopens and checks its recovery.
    */
   readonly crash: Effect.Effect<void>
   /** `crash`, torn or not whatever the layer's option. */
@@ -265,8 +267,29 @@ export interface CrashableOptions extends MemoryOptions {
 }
 
 /**
+ * Options of the crash simulator over another backend (`layerCrashSimulator`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CrashSimulatorOptions {
+  /** Whether `crash` tears (see `CrashableOptions`). Default false. */
+  readonly torn?: boolean | undefined
+  /** Seeds the torn writes; default 0. */
+  readonly seed?: number | undefined
+  /**
+   * Removes a name a crash loses (a file made since the last sync of its directory), e.g.
+   * `(path) => Effect.sync(() => fs.rmSync(path, { force: true }))`. Default: the backend's
+   * `namespace.remove`; on a backend without one (io_uring, Linux AIO), the file is left empty,
+   * which a power loss can also leave (its name journaled before its data).
+   */
+  readonly unlink?: ((path: string) => Effect.Effect<void, AioError>) | undefined
+}
+
+/**
  * Wraps the `AioContext` below it with the rules, and provides their controls (`AioFaults`). A
- * `Crash` rule needs the crash simulator below (`Layer.provideMerge(layerCrashable())`); the layer
+ * `Crash` rule needs a crash simulator below (`Layer.provideMerge(layerCrashable())`, or
+ * `layerCrashSimulator()` over a kernel backend); the layer
  * fails with `BadArgument` for an invalid rule.
  *
  * @since 0.1.0
@@ -279,9 +302,12 @@ export const layer: (options?: Options) => Layer.Layer<AioContext | AioFaults, P
  * The crash simulator: the memory backend (`AioContext.layerMemory`, its `backend` named
  * `memory-crashable`) keeping durable and written content apart, and its controls
  * (`CrashSimulator`). `fsync` and `fdatasync` of a file make its content durable; `fsync` of a
- * directory opened read-only (`syncDirectory`) makes the names in it durable. Removals and renames
- * count as durable at once; directories made with the namespace too. Files given in `files` start
- * durable.
+ * directory opened read-only (`syncDirectory`) makes the names in it durable: a crash gives each
+ * directory whose file names changed since (made, removed, renamed, replaced) the names it had at
+ * its last sync, each with its content's last durable state (torn: by a coin toss per directory,
+ * all of today's names or all of those). Directory operations (`makeDirectory`, a directory's
+ * rename, a recursive removal) count as durable at once, with the names below them. Files given in
+ * `files` start durable.
  *
  * @since 0.1.0
  * @category layers
@@ -289,6 +315,33 @@ export const layer: (options?: Options) => Layer.Layer<AioContext | AioFaults, P
 export const layerCrashable: (
   options?: CrashableOptions
 ) => Layer.Layer<AioContext | CrashSimulator, PlatformError.BadArgument> = internal.layerCrashable
+
+/**
+ * The crash simulator over the backend below it (io_uring, Linux AIO, the thread pool, your own),
+ * for a test that runs its recovery on real files. The kernel keeps nothing apart for a program to
+ * lose, so the layer does: each file opened through it has a shadow of its content as of its last
+ * completed `fsync`/`fdatasync` (read back from the file once the sync completed; a file that
+ * existed when first opened starts durable as found). `crash` stops every descriptor open (each
+ * operation fails with `EIO`, `close` closes it), rewrites each file from its shadow on the real
+ * file system (torn: a seeded mix of the shadow's 512-byte sectors and the file's, the old size or
+ * the new) and removes each file made since the last `syncDirectory` of its directory.
+ *
+ * What it is not: a power loss of the machine (the page cache is never lost; the SIGKILL suite is
+ * the kernel's test). It knows only the writes made through it; names renamed or removed outside it
+ * are not put back; an operation in flight when `crash` runs may land after the rewrite (crash from
+ * a quiet point, or with a `crash` rule, which runs in place of the operation it fires on).
+ *
+ * ```ts
+ * const Crashing = AioFaults.layer({ rules: [{ trigger: AioFaults.nth(9), action: AioFaults.crash }] })
+ *   .pipe(Layer.provideMerge(AioFaults.layerCrashSimulator()), Layer.provide(NativeAioContext.layerUring()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerCrashSimulator: (
+  options?: CrashSimulatorOptions
+) => Layer.Layer<AioContext | CrashSimulator, never, AioContext> = crashSimulator.layerCrashSimulator
 
 /**
  * Makes the names in a directory durable: opens it read-only, `fsync`s it and closes it, on any

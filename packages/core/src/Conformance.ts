@@ -1,6 +1,6 @@
 /**
  * The backend conformance suite: every AIOFile behaviour a backend must honour, and a model-based
- * property test, as `@effect/vitest` tests. Each backend's test file calls `suite` with its layer;
+ * property test (plain, and under faults), as `@effect/vitest` tests. Each backend's test file calls `suite` with its layer;
  * a user's own `AioContext` can be checked the same way.
  *
  * @example
@@ -29,6 +29,12 @@ export interface Options {
    * environment variable, else 200.
    */
   readonly modelRuns?: number | undefined
+  /**
+   * How many random sequences the model test under faults runs (the fault layer between the model
+   * and the backend; with crashes when the layer also provides a `CrashSimulator`). Default: the
+   * `AIOFILE_FAULT_MODEL_RUNS` environment variable, else 40.
+   */
+  readonly faultModelRuns?: number | undefined
   /**
    * How many descriptors the process has open, for the tests that check an interrupted open leaves
    * none behind, e.g. `() => fs.readdirSync("/proc/self/fd").length`. Without it (the memory
@@ -66,3 +72,14 @@ export interface Fifo {
  * @category tests
  */
 export const suite: (name: string, options: Options) => void = internal.suite
+
+/**
+ * Registers the model tests only (the plain one and the one under faults), for a layer the whole
+ * suite need not run on again: a crash simulator (`AioFaults.layerCrashable`, or
+ * `AioFaults.layerCrashSimulator` over a kernel backend), whose `CrashSimulator` adds crashes, torn
+ * or not, to the sequences.
+ *
+ * @since 0.1.0
+ * @category tests
+ */
+export const modelSuite: (name: string, options: Options) => void = internal.modelSuite

@@ -109,6 +109,78 @@ describe("crash simulator", () => {
       // a file given at start is durable
     }).pipe(Effect.provide(AioFaults.layerCrashable())))
 
+  // Checked by breaking it: with the crash keeping today's names (namesAfterCrash returning `files`),
+  // the removal and rename tests fail; with a directory's rename not moving the durable names
+  // (directoryMoved a no-op), the directory test does.
+  it.effect("a removal not covered by a sync of its directory comes back at a crash, with its durable content", () =>
+    Effect.gen(function*() {
+      const simulator = yield* AioFaults.CrashSimulator
+      const namespace = (yield* AioContext.AioContext).namespace!
+      yield* namespace.remove("/d/gone", { recursive: false })
+      yield* namespace.remove("/d/back", { recursive: false })
+      yield* AioFaults.syncDirectory("/d")
+      // after the sync: /d/gone's removal is durable; a second removal is not
+      yield* Effect.scoped(Effect.flatMap(AIOFile.open("/d/back", "wb"), (f) => f.writeBytes(utf8("new"), 0)))
+      yield* AioFaults.syncDirectory("/d")
+      yield* namespace.remove("/d/back", { recursive: false })
+      yield* simulator.crash
+      expect(yield* namespace.readDirectory("/d", { recursive: false })).toEqual(["back"])
+      expect(yield* AIOFile.readFileString("/d/back")).toBe("new")
+    }).pipe(Effect.provide(AioFaults.layerCrashable({ files: { "/d/gone": "g", "/d/back": "b" } }))))
+
+  it.effect("a rename not covered by a sync of its directory reverts at a crash; after syncDirectory it holds", () =>
+    Effect.gen(function*() {
+      const simulator = yield* AioFaults.CrashSimulator
+      const namespace = (yield* AioContext.AioContext).namespace!
+      // the write-then-rename update: the new content under a temporary name, renamed over the old
+      yield* Effect.scoped(Effect.flatMap(AIOFile.open("/d/config.tmp", "wb"), (f) => f.writeBytes(utf8("v2"), 0)))
+      yield* namespace.rename("/d/config.tmp", "/d/config")
+      expect(yield* AIOFile.readFileString("/d/config")).toBe("v2")
+      yield* simulator.crash
+      // the directory was not synced: the old name and the old file are back, the temporary gone
+      expect(yield* namespace.readDirectory("/d", { recursive: false })).toEqual(["config"])
+      expect(yield* AIOFile.readFileString("/d/config")).toBe("v1")
+      // with the sync, the rename survives
+      yield* Effect.scoped(Effect.flatMap(AIOFile.open("/d/config.tmp", "wb"), (f) => f.writeBytes(utf8("v3"), 0)))
+      yield* namespace.rename("/d/config.tmp", "/d/config")
+      yield* AioFaults.syncDirectory("/d")
+      yield* simulator.crash
+      expect(yield* namespace.readDirectory("/d", { recursive: false })).toEqual(["config"])
+      expect(yield* AIOFile.readFileString("/d/config")).toBe("v3")
+      // a rename to another directory: each directory's names go back unless it was synced
+      yield* namespace.makeDirectory("/e", { recursive: false })
+      yield* namespace.rename("/d/config", "/e/config")
+      yield* AioFaults.syncDirectory("/e")
+      yield* simulator.crash
+      expect(yield* namespace.readDirectory("/d", { recursive: false })).toEqual(["config"])
+      expect(yield* namespace.readDirectory("/e", { recursive: false })).toEqual(["config"])
+    }).pipe(Effect.provide(AioFaults.layerCrashable({ files: { "/d/config": "v1" } }))))
+
+  it.effect("a directory's rename is durable at once, with the durable names below it", () =>
+    Effect.gen(function*() {
+      const simulator = yield* AioFaults.CrashSimulator
+      const namespace = (yield* AioContext.AioContext).namespace!
+      yield* namespace.rename("/d", "/moved")
+      yield* simulator.crash
+      expect(yield* namespace.readDirectory("/", { recursive: true })).toEqual(["moved", "moved/a", "tmp"])
+      expect(yield* AIOFile.readFileString("/moved/a")).toBe("a")
+    }).pipe(Effect.provide(AioFaults.layerCrashable({ files: { "/d/a": "a" } }))))
+
+  it.effect("torn: a rename within one directory is atomic: one of the two names, never both or neither", () =>
+    Effect.gen(function*() {
+      const outcomes = new Set<string>()
+      for (let seed = 0; seed < 16; seed++) {
+        const names = yield* Effect.gen(function*() {
+          const namespace = (yield* AioContext.AioContext).namespace!
+          yield* namespace.rename("/d/old", "/d/new")
+          yield* (yield* AioFaults.CrashSimulator).crash
+          return (yield* namespace.readDirectory("/d", { recursive: false })).join(",")
+        }).pipe(Effect.provide(AioFaults.layerCrashable({ torn: true, seed, files: { "/d/old": "x" } })))
+        outcomes.add(names)
+      }
+      expect([...outcomes].sort()).toEqual(["new", "old"])
+    }))
+
   it.effect("torn: each sector written since the sync is kept or lost, seeded; the file stays a mix of the two", () =>
     Effect.gen(function*() {
       const outcomes = new Set<string>()

@@ -5,12 +5,9 @@
  * EAGAIN error in bounded time, never a hang. The faults come from the fault layer on the memory
  * backend.
  *
- * AIOFile does not retry yet: its transfers are being rewritten, and the retry belongs in the new
- * code. Until then the tests that need the retry stay in the block below, guarded by
- * RETRY_IMPLEMENTED. Whoever implements the retry flips it to true (and turns the conformance test
- * "EINTR and EAGAIN from the service are typed errors" into its opposite). Checked by breaking it:
- * with RETRY_IMPLEMENTED = true on today's AIOFile, every test of the block fails (the first EINTR
- * comes back as the error), which is what they are for; the persistent-EAGAIN test runs today.
+ * AIOFile's transfers retry them (internal/aioFileTransfer.ts, `RETRIES`). Checked by breaking
+ * it: with `RETRIES = 0` the five tests of the retried block fail (the first EINTR comes back as
+ * the error); the persistent-EAGAIN test passes either way.
  */
 import { AioContext, AioError, AioFaults, AIOFile } from "@effect-aiofile/core"
 import { describe, expect, it } from "@effect/vitest"
@@ -21,9 +18,6 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-
-/** Flipped to true by the change that makes AIOFile retry EINTR/EAGAIN (issue 15). */
-const RETRY_IMPLEMENTED = true
 
 /** A retried operation may back off, but a persistent EAGAIN must end well before this. */
 const BOUND = "5 seconds"
@@ -126,8 +120,7 @@ describe("EINTR and EAGAIN from a backend", () => {
       }
     }))
 
-  // RETRY_IMPLEMENTED: see the module's comment; these need AIOFile to retry.
-  describe.runIf(RETRY_IMPLEMENTED)("retried by AIOFile", () => {
+  describe("retried by AIOFile", () => {
     for (const errno of ["EINTR", "EAGAIN"] as const) {
       for (const times of [1, 3]) {
         it.live(`${times} ${errno} in a row: every API succeeds with the right bytes`, () =>

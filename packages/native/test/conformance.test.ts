@@ -1,5 +1,9 @@
+import type * as AioContext from "@effect-aiofile/core/AioContext"
+import * as AioFaults from "@effect-aiofile/core/AioFaults"
 import * as Conformance from "@effect-aiofile/core/Conformance"
 import { NativeAioContext } from "@effect-aiofile/native"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -30,3 +34,14 @@ const realFiles = {
 
 Conformance.suite("io_uring", { layer: NativeAioContext.layerUring(), directory: uringDirectory, ...realFiles })
 Conformance.suite("linux-aio", { layer: NativeAioContext.layerLinuxAio(), directory: aioDirectory, ...realFiles })
+
+// the model tests again on the crash simulator over each kernel backend: the sequences crash too
+const crashable = (backend: Layer.Layer<AioContext.AioContext, unknown>) =>
+  AioFaults.layerCrashSimulator({ unlink: (file) => Effect.sync(() => fs.rmSync(file, { force: true })) }).pipe(
+    Layer.provideMerge(backend)
+  )
+Conformance.modelSuite("io_uring+crash", { layer: crashable(NativeAioContext.layerUring()), directory: uringDirectory })
+Conformance.modelSuite("linux-aio+crash", {
+  layer: crashable(NativeAioContext.layerLinuxAio()),
+  directory: aioDirectory
+})

@@ -243,7 +243,10 @@ const makeFaults = (
             rule.action._tag === "Crash"
           )
           ? Effect.fail(
-            badArgument("AioFaults", "a Crash rule needs the crash simulator below the fault layer (layerCrashable)")
+            badArgument(
+              "AioFaults",
+              "a Crash rule needs a crash simulator below the fault layer (layerCrashable, or layerCrashSimulator over a kernel backend)"
+            )
           )
           : Effect.succeed(compiled))
     rules = yield* compile(options.rules ?? [], 0)

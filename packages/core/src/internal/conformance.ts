@@ -11,9 +11,11 @@ import * as FileMode from "../FileMode.js"
 import { detachedTests } from "./conformanceDetached.js"
 import { directTests } from "./conformanceDirect.js"
 import { bytes, expectTag, failure, utf8 } from "./conformanceExpect.js"
+import { faultModelTests } from "./conformanceFaultModel.js"
 import { faultTests } from "./conformanceFaults.js"
 import { interruptionTests } from "./conformanceInterruption.js"
 import { replacedTests } from "./conformanceReplaced.js"
+import type { Fixture } from "./conformanceStreams.js"
 import { streamTests } from "./conformanceStreams.js"
 import { wholeFileTests } from "./conformanceWholeFile.js"
 
@@ -90,8 +92,8 @@ const defaultModelRuns = (): number => {
   return Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : 200
 }
 
-/** @internal */
-export const suite = (name: string, options: Options): void => {
+/** The fixture every group of tests gets: fresh paths in the suite's directory. */
+const fixtureOf = (options: Options) => {
   let counter = 0
   const fresh = (label: string) => `${options.directory}/${label}-${Date.now().toString(36)}-${counter++}`
   /** A fresh path holding `content`. */
@@ -105,6 +107,12 @@ export const suite = (name: string, options: Options): void => {
       return path
     })
   const contentOf = (path: string) => Effect.scoped(Effect.flatMap(AIOFile.open(path, "rb"), (file) => file.read()))
+  return { fresh, withContent, contentOf }
+}
+
+/** @internal */
+export const suite = (name: string, options: Options): void => {
+  const { contentOf, fresh, withContent } = fixtureOf(options)
 
   describe(`conformance: ${name}`, { timeout: 60_000 }, () => {
     layer(options.layer, { excludeTestServices: true })((it) => {
@@ -560,47 +568,61 @@ export const suite = (name: string, options: Options): void => {
 
       faultTests({ it, fresh, withContent, contentOf })
 
-      describe("model", () => {
-        it.effect.prop(
-          "random writeBytes/readBytes/truncate/fsync sequences match a plain in-memory model",
-          [FastCheck.array(commandArbitrary, { minLength: 1, maxLength: 24 })],
-          ([commands]) =>
-            Effect.gen(function*() {
-              const files = yield* Effect.forEach(
-                Array.from({ length: MODEL_FILES }, () => fresh("model")),
-                (path) => AIOFile.open(path, "w+b")
-              )
-              const models: Array<Uint8Array> = files.map(() => new Uint8Array(0))
-              for (const command of commands) {
-                const file = files[command.file]!
-                switch (command.op) {
-                  case "write":
-                    expect(yield* file.writeBytes(command.data, command.offset)).toBe(command.data.length)
-                    models[command.file] = modelWrite(models[command.file]!, command.offset, command.data)
-                    break
-                  case "read":
-                    expectBytes(
-                      yield* file.readBytes(command.size, command.offset),
-                      modelRead(models[command.file]!, command.offset, command.size),
-                      `readBytes(${command.size}, ${command.offset}) of file ${command.file}`
-                    )
-                    break
-                  case "truncate":
-                    yield* file.truncate(command.length)
-                    models[command.file] = modelTruncate(models[command.file]!, command.length)
-                    break
-                  case "fsync":
-                    yield* file.fsync
-                    break
-                }
-              }
-              for (let i = 0; i < files.length; i++) {
-                expectBytes(yield* files[i]!.readBytes(), models[i]!, `the whole of file ${i} at the end`)
-              }
-            }).pipe(Effect.scoped),
-          { fastCheck: { numRuns: options.modelRuns ?? defaultModelRuns() } }
-        )
-      })
+      modelTests({ it, fresh, withContent, contentOf }, name, options)
     })
+  })
+}
+
+/** @internal */
+export const modelSuite = (name: string, options: Options): void => {
+  const fixture = fixtureOf(options)
+  describe(`conformance models: ${name}`, { timeout: 600_000 }, () => {
+    layer(options.layer, { excludeTestServices: true })((it) => modelTests({ it, ...fixture }, name, options))
+  })
+}
+
+const modelTests = ({ fresh, it, ...fixture }: Fixture, name: string, options: Options): void => {
+  faultModelTests({ fresh, it, ...fixture }, { name, runs: options.faultModelRuns })
+
+  describe("model", () => {
+    it.effect.prop(
+      "random writeBytes/readBytes/truncate/fsync sequences match a plain in-memory model",
+      [FastCheck.array(commandArbitrary, { minLength: 1, maxLength: 24 })],
+      ([commands]) =>
+        Effect.gen(function*() {
+          const files = yield* Effect.forEach(
+            Array.from({ length: MODEL_FILES }, () => fresh("model")),
+            (path) => AIOFile.open(path, "w+b")
+          )
+          const models: Array<Uint8Array> = files.map(() => new Uint8Array(0))
+          for (const command of commands) {
+            const file = files[command.file]!
+            switch (command.op) {
+              case "write":
+                expect(yield* file.writeBytes(command.data, command.offset)).toBe(command.data.length)
+                models[command.file] = modelWrite(models[command.file]!, command.offset, command.data)
+                break
+              case "read":
+                expectBytes(
+                  yield* file.readBytes(command.size, command.offset),
+                  modelRead(models[command.file]!, command.offset, command.size),
+                  `readBytes(${command.size}, ${command.offset}) of file ${command.file}`
+                )
+                break
+              case "truncate":
+                yield* file.truncate(command.length)
+                models[command.file] = modelTruncate(models[command.file]!, command.length)
+                break
+              case "fsync":
+                yield* file.fsync
+                break
+            }
+          }
+          for (let i = 0; i < files.length; i++) {
+            expectBytes(yield* files[i]!.readBytes(), models[i]!, `the whole of file ${i} at the end`)
+          }
+        }).pipe(Effect.scoped),
+      { fastCheck: { numRuns: options.modelRuns ?? defaultModelRuns() } }
+    )
   })
 }

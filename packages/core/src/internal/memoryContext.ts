@@ -16,11 +16,12 @@ class Inode {
   size = 0
   /** With durability kept: the content as of the last completed fsync/fdatasync (see `crash`). */
   durable = new Uint8Array(0)
-  /** With durability kept: whether its name survives a crash (its directory was synced since it was made). */
-  linked = true
+  /** With durability kept: written or resized since the last sync (a crash touches only these). */
+  dirty = false
 
   /** Makes room for `size` bytes; new bytes are zero (a sparse gap reads as zeros). */
   resize(size: number): void {
+    this.dirty = true
     if (size > this.bytes.length) {
       const grown = new Uint8Array(Math.min(MAX_FILE_SIZE, Math.max(size, this.bytes.length * 2, 64)))
       grown.set(this.bytes.subarray(0, this.size))
@@ -45,9 +46,11 @@ const canWrite = (flags: number) => (flags & 3) !== Flags.O_RDONLY
 /** How a simulated crash treats what was not made durable. @internal */
 export interface CrashMode {
   /**
-   * false: every byte not covered by a completed sync is lost and every name not covered by a sync
-   * of its directory vanishes. true: each 512-byte sector written since the file's last sync is
-   * kept or lost by a coin toss, and so is each such name and the file's size (old or new).
+   * false: every byte not covered by a completed sync is lost, and every directory whose file names
+   * changed (made, removed, renamed) since its last sync gets back the names it had then. true:
+   * each 512-byte sector written since the file's last sync is kept or lost by a coin toss, and so
+   * is the file's size (old or new) and each such directory's names (all now, or all as of its sync:
+   * a rename within one directory stays atomic).
    */
   readonly torn: boolean
   /** Draws the coin tosses: a number in [0, 1). */
@@ -92,6 +95,12 @@ export const makeMemory = (
     const descriptors = new Map<number, Descriptor>()
     /** Descriptors open when the machine crashed: every operation on them fails with EIO. */
     const crashed = new Set<number>()
+    /**
+     * With durability kept: the file names as of the last sync of their directory. A crash puts
+     * them back: names made since vanish, names removed or renamed away since come back (with
+     * their inode's durable content).
+     */
+    const durableNames = new Map<string, Inode>()
     const capacity = options.capacity ?? Infinity
     let used = 0
     let nextFd = 3
@@ -109,6 +118,7 @@ export const makeMemory = (
       used += bytes.length
       addDirectory(parentOf(normalize(path)))
       files.set(normalize(path), inode)
+      if (durable) durableNames.set(normalize(path), inode)
     }
     if (!(capacity >= used)) {
       return Effect.fail(badArgument("layerMemory", `capacity ${capacity} is below the ${used} bytes of files`))
@@ -164,20 +174,58 @@ export const makeMemory = (
       if (!durable) return
       if (descriptor.inode !== undefined) {
         descriptor.inode.durable = descriptor.inode.bytes.slice(0, descriptor.inode.size)
+        descriptor.inode.dirty = false
         return
       }
-      for (const [path, inode] of files) if (parentOf(path) === descriptor.path) inode.linked = true
+      for (const path of [...durableNames.keys()]) if (parentOf(path) === descriptor.path) durableNames.delete(path)
+      for (const [path, inode] of files) if (parentOf(path) === descriptor.path) durableNames.set(path, inode)
     }
 
-    const crash = ({ random, torn }: CrashMode) => {
+    /** A directory renamed or removed: durable at once, with the durable names below it. */
+    const directoryMoved = (from: string, to: string | undefined) => {
+      if (!durable) return
+      const under = (dir: string) => (path: string) => path.startsWith(dir === "/" ? "/" : dir + "/")
+      const moved = [...durableNames].filter(([path]) => under(from)(path))
+      for (const [path] of moved) durableNames.delete(path)
+      if (to === undefined) return
+      for (const path of [...durableNames.keys()]) if (under(to)(path)) durableNames.delete(path)
+      for (const [path, inode] of moved) durableNames.set(to + path.slice(from.length), inode)
+    }
+
+    /** The names a crash leaves: per directory whose names changed, the durable ones (torn: or, by a coin toss, today's). */
+    const namesAfterCrash = ({ random, torn }: CrashMode): Map<string, Inode> => {
+      const changed = new Set<string>()
+      for (const [path, inode] of files) if (durableNames.get(path) !== inode) changed.add(parentOf(path))
+      for (const [path, inode] of durableNames) if (files.get(path) !== inode) changed.add(parentOf(path))
+      const keepToday = new Set([...changed].sort().filter(() => torn && random() < 0.5))
+      const names = new Map<string, Inode>()
+      for (const [path, inode] of files) {
+        if (!changed.has(parentOf(path)) || keepToday.has(parentOf(path))) names.set(path, inode)
+      }
+      for (const [path, inode] of durableNames) {
+        // a durable name needs its directory (directory operations are durable at once)
+        if (changed.has(parentOf(path)) && !keepToday.has(parentOf(path)) && directories.has(parentOf(path))) {
+          names.set(path, inode)
+        }
+      }
+      return names
+    }
+
+    const crash = (mode: CrashMode) => {
+      const { random, torn } = mode
       for (const fd of descriptors.keys()) crashed.add(fd)
       descriptors.clear()
-      for (const [path, inode] of [...files]) {
-        if (!inode.linked && (!torn || random() < 0.5)) {
-          files.delete(path)
-          continue
-        }
-        inode.linked = true
+      const names = namesAfterCrash(mode)
+      files.clear()
+      durableNames.clear()
+      for (const [path, inode] of names) {
+        files.set(path, inode)
+        durableNames.set(path, inode)
+      }
+      for (const inode of new Set(names.values())) {
+        // what was not written since its sync is as durable as it is
+        if (!inode.dirty) continue
+        inode.dirty = false
         const before = inode.durable
         if (!torn) {
           inode.bytes = before.slice()
@@ -203,7 +251,7 @@ export const makeMemory = (
         inode.durable = after.slice()
       }
       used = 0
-      for (const inode of files.values()) used += inode.size
+      for (const inode of new Set(files.values())) used += inode.size
     }
 
     return Effect.map(
@@ -212,7 +260,13 @@ export const makeMemory = (
         maxRequests: options.maxRequests,
         // A removed file's bytes stop counting against the capacity at once, as its name goes; a
         // descriptor still open on it keeps it readable and writable (and what it writes counts).
-        namespace: makeNamespace({ directories, files, descriptors, unlinked: (inode) => used -= inode.size }),
+        namespace: makeNamespace({
+          directories,
+          files,
+          descriptors,
+          unlinked: (inode) => used -= inode.size,
+          directoryMoved
+        }),
         open: (rawPath, flags) =>
           Effect.suspend(() => {
             const path = normalize(rawPath)
@@ -231,7 +285,6 @@ export const makeMemory = (
             if (inode === undefined) {
               if ((flags & Flags.O_CREAT) === 0) return fail("ENOENT", "open", "open", rawPath)
               inode = new Inode()
-              inode.linked = !durable
               files.set(path, inode)
             } else if ((flags & Flags.O_TRUNC) !== 0 && canWrite(flags)) {
               used -= inode.size
@@ -277,7 +330,10 @@ export const makeMemory = (
               return Effect.as(
                 end > inode.size ? resize(inode, end, "write", "pwrite", fd) : Effect.void,
                 length
-              ).pipe(Effect.tap(() => inode.bytes.set(buffer.subarray(0, length), at)))
+              ).pipe(Effect.tap(() => {
+                inode.bytes.set(buffer.subarray(0, length), at)
+                inode.dirty = true
+              }))
             })),
         fsync: (fd) => withFd(fd, "fsync", "fsync", (descriptor) => Effect.sync(() => sync(descriptor))),
         fdatasync: (fd) => withFd(fd, "fdatasync", "fdatasync", (descriptor) => Effect.sync(() => sync(descriptor))),

@@ -24,6 +24,12 @@ export interface State<I extends { readonly size: number }> {
   readonly descriptors: ReadonlyMap<number, { readonly inode: I | undefined }>
   /** A file's name went away (removed, or replaced by a rename): its bytes no longer count. */
   readonly unlinked: (inode: I) => void
+  /**
+   * A directory was renamed, or removed with what is below it (`to` undefined). Directory operations
+   * count as durable at once in the crash simulator, so it moves (or drops) the durable names below
+   * it too; file names made, removed or renamed wait for a sync of their directory.
+   */
+  readonly directoryMoved?: ((from: string, to: string | undefined) => void) | undefined
 }
 
 /** The entries strictly below `directory` (normalized), as [path, isDirectory]. */
@@ -114,6 +120,7 @@ export const makeNamespace = <I extends { readonly size: number }>(state: State<
         }
       }
       directories.delete(path)
+      state.directoryMoved?.(path, undefined)
       return Effect.void
     })
 
@@ -156,6 +163,7 @@ export const makeNamespace = <I extends { readonly size: number }>(state: State<
           files.delete(name)
         }
       }
+      state.directoryMoved?.(from, to)
       return Effect.void
     })
 
