@@ -497,9 +497,17 @@ export const make = <M extends string = "r">(
   Effect.suspend(() => {
     const invalid = checkPath(path)
     if (invalid !== undefined) return Effect.fail(invalid)
-    return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, mode, ownership }) =>
-      Effect.map(AioContext, (context) =>
-        forMode<M>(new AIOFileImpl(context, path, mode, codec, ownership, undefined))))
+    return Effect.flatMap(resolve(mode ?? "r", options), ({ codec, direct, mode, ownership }) =>
+      Effect.flatMap(AioContext, (context) => {
+        const capability = directOfContext(context)
+        if (direct && capability === undefined) {
+          return Effect.fail(
+            badArgument("open", `direct: the ${context.backend} backend has no AioDirect, so no O_DIRECT`)
+          )
+        }
+        const owning = direct ? { ...ownership, flags: capability!.openFlag } : ownership
+        return Effect.succeed(forMode<M>(new AIOFileImpl(context, path, mode, codec, owning, undefined)))
+      }))
   })
 
 /** @internal */

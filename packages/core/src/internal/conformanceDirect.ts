@@ -2,6 +2,7 @@ import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as AioContext from "../AioContext.js"
 import type { Advice, AioDirect } from "../AioDirect.js"
+import * as AIOFile from "../AIOFile.js"
 import { ADVICE, fromContext } from "./aioDirect.js"
 import type { Fixture } from "./conformanceStreams.js"
 import { Flags } from "./fileMode.js"
@@ -99,5 +100,75 @@ export const directTests = ({ contentOf, fresh, it }: Fixture): void => {
           expect(memory.every((b) => b === 0)).toBe(true)
           expect(yield* Effect.flip(direct.allocateAligned(16, 3))).toHaveProperty("_tag", "BadArgument")
         })))
+  })
+
+  describe("AIOFile on AioDirect", () => {
+    const pattern = (length: number) => new Uint8Array(length).map((_, i) => (i * 13 + 7) & 255)
+    const directOnly = <A, E>(
+      effect: Effect.Effect<A, E, AioContext.AioContext>
+    ): Effect.Effect<void, E, AioContext.AioContext> =>
+      Effect.flatMap(capability, ({ direct }) => direct === undefined ? Effect.void : Effect.asVoid(effect))
+
+    it.effect("a direct file: aligned transfers round-trip, readBytes gives aligned memory, a misaligned one is BadArgument before any I/O", () =>
+      directOnly(Effect.scoped(Effect.gen(function*() {
+        const path = fresh("aiofile-direct")
+        const file = yield* AIOFile.open(path, "w+b", { direct: true, advice: "random" })
+        const alignment = yield* file.alignment
+        expect(alignment.direct).toBe(true)
+        const block = alignment.offset
+        const data = yield* file.alignedBuffer(block * 2)
+        data.set(pattern(block * 2))
+        expect(yield* file.writeBytes(data, 0)).toBe(block * 2)
+        const back = yield* file.readBytes(block * 2, 0)
+        expect(back).toEqual(pattern(block * 2))
+        expect(back.byteOffset % alignment.memory).toBe(0)
+        // a size that is not a multiple is read rounded up and cut: the caller's bytes only
+        expect(yield* file.readBytes(10, block)).toEqual(pattern(block * 2).subarray(block, block + 10))
+        expect(yield* file.readBytes()).toEqual(pattern(block * 2))
+        const misaligned = [
+          file.writeBytes(data, 1),
+          file.writeBytes(data.subarray(0, block - 1), 0),
+          file.readInto(data.subarray(0, block), 3)
+        ]
+        for (const effect of misaligned) {
+          const error = yield* Effect.flip(effect)
+          expect(error).toHaveProperty("_tag", "BadArgument")
+          expect(String((error as { readonly description?: unknown }).description)).toContain(String(block))
+        }
+        // nothing was written by the refused calls
+        expect(yield* file.readBytes(block * 2, 0)).toEqual(pattern(block * 2))
+      }))))
+
+    it.effect("durable writes, allocate and deallocate, and advice through AIOFile", () =>
+      directOnly(Effect.gen(function*() {
+        const path = fresh("aiofile-capability")
+        const allocates = yield* Effect.scoped(Effect.gen(function*() {
+          const file = yield* AIOFile.open(path, "w+b")
+          expect(yield* file.writeBytes(pattern(6000), 0, { durable: true })).toBe(6000)
+          yield* file.advise("sequential")
+          yield* file.advise("willNeed", 0, 4096)
+          expect(yield* Effect.flip(file.advise("often" as Advice))).toHaveProperty("_tag", "BadArgument")
+          const allocated = yield* Effect.either(file.allocate(0, 16384))
+          if (allocated._tag === "Left") {
+            expect(notSupported(allocated.left)).toBe(true) // the thread pool: node:fs has no fallocate
+            return false
+          }
+          expect(yield* file.size).toBe(16384)
+          yield* file.allocate(16384, 4096, { keepSize: true })
+          expect(yield* file.size).toBe(16384)
+          yield* file.deallocate(0, 4096)
+          expect(yield* file.size).toBe(16384)
+          const start = yield* file.readBytes(6000, 0)
+          expect(start.subarray(0, 4096).every((b) => b === 0)).toBe(true)
+          expect(start.subarray(4096)).toEqual(pattern(6000).subarray(4096))
+          return true
+        }))
+        // a mode known at run time has every method in its type; the mode still refuses
+        const readOnly = yield* Effect.scoped(
+          Effect.flatMap(AIOFile.open(path, "rb" as string), (file) => Effect.flip(file.allocate(0, 10)))
+        )
+        expect(readOnly).toHaveProperty("_tag", "BadArgument")
+        expect((yield* contentOf(path)).length).toBe(allocates ? 16384 : 6000)
+      })))
   })
 }
