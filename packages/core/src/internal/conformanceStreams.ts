@@ -175,8 +175,8 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         const binary = yield* AIOFile.open(yield* withContent("lines-binary", "x\ny\nz"), "rb")
         expect(yield* runArray(AIOFile.lines(binary, { chunkSize: 3 }))).toEqual([utf8("x\n"), utf8("y\n"), utf8("z")])
         const path = fresh("lines-utf16")
-        // U+0A0A encodes as 0a 0a: its bytes hold "\n"'s 0a at odd offsets, which must not split
-        const text = "\u0a0a\n\u0a00x\nend"
+        // U+0A0A is 0a 0a and U+0A00 U+0100 is 00 0a 00 01: "\n" (0a 00) at odd offsets must not split
+        const text = "\u0a0a\n\u0a00\u0100x\nend"
         const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
         yield* utf16.write(text, 0)
         for (const chunkSize of [1, 2, 3, 5]) {
@@ -254,7 +254,7 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         // and in utf-16le, where a piece is cut on a character boundary
         const path = fresh("lines-pieces-utf16")
         const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
-        const wide = Array.from({ length: 3000 }, (_, i) => `\u0a0a${i} ${"€".repeat(i % 40)}\n`).join("")
+        const wide = Array.from({ length: 3000 }, (_, i) => `\u0a0a\u0a00\u0100${i} ${"€".repeat(i % 40)}\n`).join("")
         yield* utf16.write(wide, 0)
         for (const chunkSize of [undefined, 100_001]) {
           expect(yield* runArray(AIOFile.lines(utf16, { chunkSize }))).toEqual(splitKeeping(wide, "\n"))
@@ -303,14 +303,14 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         const long = ["x".repeat(8191) + "한\n", "😀".repeat(5000) + "\n", "y".repeat(20000), ""]
         const wrapper = yield* FileWrapper.open(yield* withContent("readline-long", long.join("")), "r")
         for (const line of long) expect(yield* wrapper.readline()).toBe(line)
-        // utf-16le: U+0A0A's bytes hold "\n"'s 0a at an odd offset, which is not a newline
+        // utf-16le: U+0A00 U+0100 (00 0a 00 01) holds "\n" (0a 00) at an odd offset: not a newline
         const path = fresh("readline-utf16")
         const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
-        yield* utf16.write("\u0a0a\n\u0a00x\nend", 0)
+        yield* utf16.write("\u0a0a\n\u0a00\u0100x\nend", 0)
         const wide = yield* FileWrapper.fromAIOFile(utf16)
         expect([yield* wide.readline(), yield* wide.readline(), yield* wide.readline()]).toEqual([
           "\u0a0a\n",
-          "\u0a00x\n",
+          "\u0a00\u0100x\n",
           "end"
         ])
         const bad = yield* FileWrapper.open(
