@@ -14,7 +14,7 @@ import { badArgument, relabel } from "./aioError.js"
 import * as aioFile from "./aioFile.js"
 import { codecOf, invalidData, lines, stream } from "./aioFileStream.js"
 import type { Codec } from "./encoding.js"
-import { findSeparator, newlineOf } from "./lines.js"
+import { findSeparator, makeSeparator, type Separator } from "./lines.js"
 
 /** How much `readline` reads at a time. */
 const READLINE_CHUNK = 8192
@@ -24,6 +24,8 @@ interface Shared<A extends string | Uint8Array> {
   readonly file: AIOFile.AIOFile<A>
   /** The file's codec, looked up once. */
   readonly codec: Codec
+  /** What ends a line for `readline`: "\n" in the file's encoding. */
+  readonly newline: Separator
   /** Whether closing the last wrapper closes the file. */
   readonly owner: boolean
   wrappers: number
@@ -146,7 +148,7 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
   readline(): Effect.Effect<A, AioError> {
     return this.live("readline", (): Effect.Effect<A, AioError> => {
       const start = this.position
-      const newline = newlineOf(this.shared.codec)
+      const newline = this.shared.newline
       const fail = invalidData(this.file, "readline")
       /** The bytes read from `start`: `buffer[0, length)`, grown by doubling. */
       let buffer: Uint8Array = new Uint8Array(0)
@@ -281,7 +283,11 @@ const wrap = <A extends string | Uint8Array>(
   Effect.acquireRelease(
     Effect.map(
       file.mode.appending ? file.size : Effect.succeed(0),
-      (position) => new FileWrapperImpl({ file, codec: codecOf(file), owner, wrappers: 1 }, position)
+      (position) => {
+        const codec = codecOf(file)
+        const newline = Either.getOrThrow(makeSeparator(codec, "\n"))
+        return new FileWrapperImpl({ file, codec, newline, owner, wrappers: 1 }, position)
+      }
     ),
     (wrapper) => wrapper.releaseInFinalizer
   )

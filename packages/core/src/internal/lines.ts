@@ -29,19 +29,6 @@ export const makeSeparator = (codec: Codec, text: unknown): Either.Either<Separa
   return Either.right({ text: text as string, bytes: bytes.right, unit: codec.unit, codec })
 }
 
-/** The separator of every `readline`: `"\n"` in the codec's encoding, made once per codec. */
-export const newlineOf = (codec: Codec): Separator => {
-  let separator = newlines.get(codec)
-  if (separator === undefined) {
-    separator = Either.getOrThrow(makeSeparator(codec, "\n"))
-    newlines.set(codec, separator)
-  }
-  return separator
-}
-
-/** Codecs are made once per encoding (see `codecFor`), so this holds one separator per encoding. */
-const newlines = new WeakMap<Codec, Separator>()
-
 /**
  * Where the first separator starts in `bytes[from, end)` (all of its bytes before `end`), on a
  * unit boundary: `base + at` a multiple of the unit, `base` being where `bytes` starts in the
@@ -75,7 +62,7 @@ export const findSeparator = (
  * -1. A one-byte separator is searched from the end; a longer one may overlap itself ("\n\n" in
  * "\n\n\n" ends at 2, not 3), so it is scanned forward.
  */
-export const lastSeparatorEnd = (
+const lastSeparatorEnd = (
   bytes: Uint8Array,
   separator: Separator,
   from: number,
@@ -96,7 +83,7 @@ export const lastSeparatorEnd = (
 }
 
 /** `parts` in one array of `length` bytes (the part itself when it is the only one). */
-export const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
+const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
   if (parts.length === 1 && parts[0]!.length === length) return parts[0]!
   const out = new Uint8Array(length)
   let at = 0
@@ -113,7 +100,7 @@ export const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8A
  * several bytes and may straddle two pieces; it only matches at a unit boundary counted from the
  * stream's start.
  */
-export interface LineSplitter {
+interface LineSplitter {
   /**
    * Takes the next piece; returns where complete lines are: `head` (the bytes that complete the line
    * begun in earlier pieces, separator included, or undefined when no line completes there) and the
@@ -127,7 +114,7 @@ export interface LineSplitter {
   readonly end: () => Uint8Array
 }
 
-export const makeLineSplitter = (separator: Separator): LineSplitter => {
+const makeLineSplitter = (separator: Separator): LineSplitter => {
   const sepLength = separator.bytes.length
   let pending: Array<Uint8Array> = []
   let pendingLength = 0
@@ -187,7 +174,7 @@ export const makeLineSplitter = (separator: Separator): LineSplitter => {
  * lands in V8's large-object space, which made decoding 3x slower; with `transcode` (see
  * `encoding.ts`) 16-64 KiB decoded at 1.9-2.1 GB/s and 128 KiB at 0.56 GB/s.
  */
-export const DECODE_PIECE = 64 * 1024
+const DECODE_PIECE = 64 * 1024
 
 /**
  * Reads the lines of a byte stream pushed piece by piece: the lines of a binary file are views of
