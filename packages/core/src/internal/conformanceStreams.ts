@@ -218,7 +218,7 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         }
       }).pipe(Effect.scoped))
 
-    it.effect("a separator and a character split across two reads, at every place, in a long file", () =>
+    it.effect("separators and characters split across two reads at many offsets, in a long file", () =>
       Effect.gen(function*() {
         // lines of every length from 0 to 40 with 2-, 3- and 4-byte characters: with reads of 7 to 17
         // bytes, separators and characters start at many offsets of a read, and end past it
