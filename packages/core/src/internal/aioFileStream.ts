@@ -11,15 +11,12 @@ import type * as AioFile from "../AIOFile.js"
 import { isDetached } from "./aioContext.js"
 import { badArgument, relabel } from "./aioError.js"
 import { type Codec, codecFor } from "./encoding.js"
-import { makeLineSplitter } from "./lineSplitter.js"
+import { makeLineReader, makeSeparator } from "./lines.js"
 
 /** @internal */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024
 
-/** `lines` decodes at most about this many bytes at once (see `addLines`). */
-const DECODE_PIECE = 64 * 1024
-
-/** @internal */
+/** The file's codec: a lookup, since a codec is made once per encoding (see `codecFor`). @internal */
 export const codecOf = (file: AioFile.BaseFile): Codec => codecFor(file.encoding)!
 
 /** @internal */
@@ -209,15 +206,8 @@ export const lines = <A extends string | Uint8Array>(
 ): Stream.Stream<A, AioError> => {
   const invalid = checkOptions("lines", options)
   if (invalid !== undefined) return Stream.fail(invalid)
-  const separator = options.separator ?? "\n"
-  const codec = codecOf(file)
-  const separatorBytes = typeof separator === "string" ? codec.encode(separator) : Either.left("not a string")
-  if (Either.isLeft(separatorBytes) || separatorBytes.right.length === 0) {
-    return Stream.fail(
-      badArgument("lines", `the separator must be a non-empty, encodable string, got ${JSON.stringify(separator)}`)
-    )
-  }
-  const sepBytes = separatorBytes.right
+  const separator = makeSeparator(codecOf(file), options.separator ?? "\n")
+  if (Either.isLeft(separator)) return Stream.fail(badArgument("lines", separator.left))
   const offset = options.offset ?? 0
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
   // a text line is decoded (copied) before the next read, so its buffer can be read into again
@@ -225,100 +215,24 @@ export const lines = <A extends string | Uint8Array>(
     ? byteChunks(file, offset, chunkSize, Infinity)
     : recycledChunks(file, offset, chunkSize)
   return Stream.suspend(() => {
-    const splitter = makeLineSplitter(sepBytes, codec.unit)
+    const reader = makeLineReader<A>(separator.right, file.mode.binary)
     const fail = invalidData(file, "lines")
-    const decode = (piece: Uint8Array) => Either.mapLeft(codec.decode(piece), fail)
-    /** The end of the last separator that ends within `[from, limit)` of `piece`, or -1. */
-    const lastSeparatorEnd = (piece: Uint8Array, from: number, limit: number): number => {
-      for (
-        let at = piece.lastIndexOf(sepBytes[0]!, limit - sepBytes.length);
-        at >= from;
-        at = piece.lastIndexOf(sepBytes[0]!, at - 1)
-      ) {
-        if (matches(piece, at, sepBytes) && (at - from) % codec.unit === 0) return at + sepBytes.length
-      }
-      return -1
-    }
-    /** The end of the first separator at or after `from` in `piece` (at most `end`). */
-    const firstSeparatorEnd = (piece: Uint8Array, from: number, end: number): number => {
-      for (
-        let at = piece.indexOf(sepBytes[0]!, from);
-        at !== -1 && at < end;
-        at = piece.indexOf(sepBytes[0]!, at + 1)
-      ) {
-        if (matches(piece, at, sepBytes)) return at + sepBytes.length
-      }
-      return end
-    }
-    /** Cuts `[start, end)` of `piece`, whole lines as the splitter found them, into lines. */
-    const binaryLines = (piece: Uint8Array, start: number, end: number, out: Array<Uint8Array>) => {
-      for (let from = start; from < end;) {
-        let at = piece.indexOf(sepBytes[0]!, from)
-        while (at !== -1 && !(matches(piece, at, sepBytes) && (at - from) % codec.unit === 0)) {
-          at = piece.indexOf(sepBytes[0]!, at + 1)
-        }
-        const next = at === -1 ? end : at + sepBytes.length
-        out.push(piece.subarray(from, next))
-        from = next
-      }
-    }
-    /** Adds the lines that `piece` completes to `out`; fails on text that does not decode. */
-    const addLines = (piece: Uint8Array, out: Array<A>): PlatformError.SystemError | undefined => {
-      const { head, spanEnd, spanStart } = splitter.push(piece)
-      if (file.mode.binary) {
-        const bytes = out as Array<Uint8Array>
-        if (head !== undefined) bytes.push(head)
-        binaryLines(piece, spanStart, spanEnd, bytes)
-        return undefined
-      }
-      const strings = out as Array<string>
-      if (head !== undefined) {
-        const text = decode(head)
-        if (Either.isLeft(text)) return text.left
-        strings.push(text.right)
-      }
-      // The span is whole lines. It is decoded in pieces of whole lines of about DECODE_PIECE bytes
-      // (a string much larger lands in V8's large-object space, which made decoding 3x slower), and
-      // each decoded piece splits on the separator at the same places as its bytes.
-      for (let from = spanStart; from < spanEnd;) {
-        let to = spanEnd
-        if (spanEnd - from > DECODE_PIECE) {
-          const cut = lastSeparatorEnd(piece, from, from + DECODE_PIECE)
-          to = cut > from ? cut : firstSeparatorEnd(piece, from + DECODE_PIECE, spanEnd)
-        }
-        const text = decode(piece.subarray(from, to))
-        if (Either.isLeft(text)) return text.left
-        const decoded = text.right
-        for (let start = 0, at = decoded.indexOf(separator); at !== -1; at = decoded.indexOf(separator, start)) {
-          strings.push(decoded.slice(start, at + separator.length))
-          start = at + separator.length
-        }
-        from = to
-      }
-      return undefined
-    }
-    const last: Stream.Stream<A, AioError> = Stream.suspend(() => {
-      const rest = splitter.end()
-      if (rest.length === 0) return Stream.empty
-      if (file.mode.binary) return Stream.succeed(rest as A)
-      return Stream.fromEffect(decode(rest) as Either.Either<A, PlatformError.SystemError>)
-    })
+    const last: Stream.Stream<A, AioError> = Stream.suspend(() =>
+      Either.match(reader.end(), {
+        onLeft: (why) => Stream.fail(fail(why)),
+        onRight: (line) => line === undefined ? Stream.empty : Stream.succeed(line)
+      })
+    )
     return bytes.pipe(
       Stream.mapChunksEffect((pieces) => {
         const out: Array<A> = []
         for (const piece of pieces) {
-          const error = addLines(piece, out)
-          if (error !== undefined) return Effect.fail(error)
+          const error = reader.push(piece, out)
+          if (error !== undefined) return Effect.fail(fail(error))
         }
         return Effect.succeed(Chunk.unsafeFromArray(out))
       }),
       Stream.concat(last)
     )
   })
-}
-
-const matches = (bytes: Uint8Array, at: number, separator: Uint8Array): boolean => {
-  if (at < 0) return false
-  for (let k = 0; k < separator.length; k++) if (bytes[at + k] !== separator[k]) return false
-  return true
 }

@@ -175,13 +175,99 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         const binary = yield* AIOFile.open(yield* withContent("lines-binary", "x\ny\nz"), "rb")
         expect(yield* runArray(AIOFile.lines(binary, { chunkSize: 3 }))).toEqual([utf8("x\n"), utf8("y\n"), utf8("z")])
         const path = fresh("lines-utf16")
-        // U+0A0A encodes as 0a 0a: its bytes hold "\n"'s 0a at odd offsets, which must not split
-        const text = "\u0a0a\n\u0a00x\nend"
+        // U+0A0A is 0a 0a and U+0A00 U+0100 is 00 0a 00 01: "\n" (0a 00) at odd offsets must not split
+        const text = "\u0a0a\n\u0a00\u0100x\nend"
         const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
         yield* utf16.write(text, 0)
         for (const chunkSize of [1, 2, 3, 5]) {
           expect(yield* runArray(AIOFile.lines(utf16, { chunkSize }))).toEqual(splitKeeping(text, "\n"))
         }
+      }).pipe(Effect.scoped))
+  })
+
+  describe("lines: reads, pieces and bad text", () => {
+    /** `text`'s UTF-8 with `bad` (bytes that are not UTF-8) put in at `at`. */
+    const withBadBytes = (text: string, at: number, bad: ReadonlyArray<number>) => {
+      const bytes = utf8(text)
+      return new Uint8Array([...bytes.subarray(0, at), ...bad, ...bytes.subarray(at)])
+    }
+
+    it.effect("bytes that are not UTF-8 are InvalidData of lines, wherever a read cuts them", () =>
+      Effect.gen(function*() {
+        const text = "first line\nsecond 😀 line\nthird\nlast without newline"
+        // in a line's middle, right after a separator, in the unterminated last line, a cut character
+        // at the end, a lone continuation byte, an encoded surrogate, an overlong "/"
+        const cases: ReadonlyArray<readonly [number, ReadonlyArray<number>]> = [
+          [3, [0xff]],
+          [11, [0x80]],
+          [40, [0xed, 0xa0, 0x80]],
+          [text.length + 3, [0xf0, 0x9f, 0x98]],
+          [20, [0xc0, 0xaf]]
+        ]
+        for (const [at, bad] of cases) {
+          const bytes = withBadBytes(text, Math.min(at, utf8(text).length), bad)
+          const file = yield* AIOFile.open(yield* withContent("lines-bad", bytes), "r")
+          for (const chunkSize of [1, 2, 3, 5, 8, 13, undefined]) {
+            const error = yield* Effect.flip(runArray(AIOFile.lines(file, { chunkSize })))
+            expect(error).toMatchObject({ _tag: "SystemError", reason: "InvalidData", method: "lines" })
+          }
+          // binary lines are the bytes, whatever they are
+          const binary = yield* AIOFile.open(yield* withContent("lines-bad-binary", bytes), "rb")
+          const pieces = yield* runArray(AIOFile.lines(binary, { chunkSize: 3 }))
+          expect(new Uint8Array(pieces.flatMap((piece) => [...piece]))).toEqual(bytes)
+        }
+      }).pipe(Effect.scoped))
+
+    it.effect("separators and characters split across two reads at many offsets, in a long file", () =>
+      Effect.gen(function*() {
+        // lines of every length from 0 to 40 with 2-, 3- and 4-byte characters: with reads of 7 to 17
+        // bytes, separators and characters start at many offsets of a read, and end past it
+        const line = (i: number) => [..."aé한😀".repeat(11)].slice(0, i % 41).join("")
+        for (const separator of ["\n", "\r\n", "🙂"]) {
+          const text = Array.from({ length: 300 }, (_, i) => line(i) + separator).join("") + "end é"
+          const file = yield* AIOFile.open(yield* withContent("lines-across", text), "r")
+          const expected = splitKeeping(text, separator)
+          for (const chunkSize of [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]) {
+            expect(yield* runArray(AIOFile.lines(file, { chunkSize, separator }))).toEqual(expected)
+          }
+        }
+      }).pipe(Effect.scoped))
+
+    it.effect("a read of many lines is decoded in pieces cut on whole lines, also for a separator that overlaps itself", () =>
+      Effect.gen(function*() {
+        // past 64 KiB a read's whole lines are decoded in pieces: each piece must end where a line
+        // ends, "\n\n" in "\n\n\n" included (cut after the third newline, a "\n" was lost)
+        const block = (i: number) => `${i} ${"한국어 x".repeat(i % 50)}${i % 3 === 0 ? "\n\n\n" : "\n\n"}`
+        const text = Array.from({ length: 4000 }, (_, i) => block(i)).join("") + "tail"
+        const long = `${"😀".repeat(40000)}\n\n${"x".repeat(70000)}\n\nend`
+        for (const content of [text, long]) {
+          const file = yield* AIOFile.open(yield* withContent("lines-pieces", content), "r")
+          for (const separator of ["\n\n", "\n"]) {
+            const expected = splitKeeping(content, separator)
+            for (const chunkSize of [undefined, 100_000, 1 << 20]) {
+              const got = yield* runArray(AIOFile.lines(file, { chunkSize, separator }))
+              expect(got.length).toBe(expected.length)
+              expect(got).toEqual(expected)
+            }
+          }
+        }
+        // and in utf-16le, where a piece is cut on a character boundary
+        const path = fresh("lines-pieces-utf16")
+        const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
+        const wide = Array.from({ length: 3000 }, (_, i) => `\u0a0a\u0a00\u0100${i} ${"€".repeat(i % 40)}\n`).join("")
+        yield* utf16.write(wide, 0)
+        for (const chunkSize of [undefined, 100_001]) {
+          expect(yield* runArray(AIOFile.lines(utf16, { chunkSize }))).toEqual(splitKeeping(wide, "\n"))
+        }
+      }).pipe(Effect.scoped))
+
+    it.effect("latin1 and ascii lines decode; a byte above 0x7f in ascii is InvalidData", () =>
+      Effect.gen(function*() {
+        const bytes = new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x80, 0xff, 0x0a, 0x7a])
+        const latin1 = yield* AIOFile.open(yield* withContent("lines-latin1", bytes), "r", { encoding: "latin1" })
+        expect(yield* runArray(AIOFile.lines(latin1, { chunkSize: 2 }))).toEqual(["caf\u00e9\n", "\u0080\u00ff\n", "z"])
+        const ascii = yield* AIOFile.open(yield* withContent("lines-ascii", bytes), "r", { encoding: "ascii" })
+        expect(yield* Effect.flip(runArray(AIOFile.lines(ascii)))).toMatchObject({ reason: "InvalidData" })
       }).pipe(Effect.scoped))
   })
 
@@ -205,6 +291,36 @@ export const streamTests = ({ contentOf, fresh, it, withContent }: Fixture): voi
         const lines: Array<string> = []
         for (let i = 0; i < 5; i++) lines.push(yield* wrapper.readline())
         expect(lines).toEqual(["first\n", "둘째\n", "\n", "last", ""])
+      }).pipe(Effect.scoped))
+
+    it.effect("readline: CRLF, a line longer than a read, a character cut by a read, utf-16le, bad text", () =>
+      Effect.gen(function*() {
+        const crlf = yield* FileWrapper.open(yield* withContent("readline-crlf", "a\r\nb\r\n\r\nc"), "r")
+        const lines: Array<string> = []
+        for (let i = 0; i < 5; i++) lines.push(yield* crlf.readline())
+        expect(lines).toEqual(["a\r\n", "b\r\n", "\r\n", "c", ""])
+        // readline reads 8 KiB at a time: a 3-byte character across 8192, lines longer than reads
+        const long = ["x".repeat(8191) + "한\n", "😀".repeat(5000) + "\n", "y".repeat(20000), ""]
+        const wrapper = yield* FileWrapper.open(yield* withContent("readline-long", long.join("")), "r")
+        for (const line of long) expect(yield* wrapper.readline()).toBe(line)
+        // utf-16le: U+0A00 U+0100 (00 0a 00 01) holds "\n" (0a 00) at an odd offset: not a newline
+        const path = fresh("readline-utf16")
+        const utf16 = yield* AIOFile.open(path, "w+", { encoding: "utf-16le" })
+        yield* utf16.write("\u0a0a\n\u0a00\u0100x\nend", 0)
+        const wide = yield* FileWrapper.fromAIOFile(utf16)
+        expect([yield* wide.readline(), yield* wide.readline(), yield* wide.readline()]).toEqual([
+          "\u0a0a\n",
+          "\u0a00\u0100x\n",
+          "end"
+        ])
+        const bad = yield* FileWrapper.open(
+          yield* withContent("readline-bad", new Uint8Array([0x61, 0x0a, 0x62, 0xff, 0x0a])),
+          "r"
+        )
+        expect(yield* bad.readline()).toBe("a\n")
+        expect(yield* Effect.flip(bad.readline())).toMatchObject({ reason: "InvalidData", method: "readline" })
+        expect(yield* bad.tell).toBe(2)
+        expect(yield* Effect.flip(bad.read())).toMatchObject({ reason: "InvalidData", method: "read" })
       }).pipe(Effect.scoped))
 
     it.effect("seek from the start, the current position and the end", () =>

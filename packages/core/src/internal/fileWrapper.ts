@@ -13,6 +13,8 @@ import type * as FileWrapper from "../FileWrapper.js"
 import { badArgument, relabel } from "./aioError.js"
 import * as aioFile from "./aioFile.js"
 import { codecOf, invalidData, lines, stream } from "./aioFileStream.js"
+import type { Codec } from "./encoding.js"
+import { findSeparator, makeSeparator, type Separator } from "./lines.js"
 
 /** How much `readline` reads at a time. */
 const READLINE_CHUNK = 8192
@@ -20,6 +22,10 @@ const READLINE_CHUNK = 8192
 /** The open file and the wrappers that share it. */
 interface Shared<A extends string | Uint8Array> {
   readonly file: AIOFile.AIOFile<A>
+  /** The file's codec, looked up once. */
+  readonly codec: Codec
+  /** What ends a line for `readline`: "\n" in the file's encoding. */
+  readonly newline: Separator
   /** Whether closing the last wrapper closes the file. */
   readonly owner: boolean
   wrappers: number
@@ -106,21 +112,23 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
       const start = this.position
       if (this.mode.binary || n === -1) {
         return Effect.flatMap(this.file.readBytes(n, start), (bytes) => {
-          const data = this.mode.binary ? Either.right(bytes) : this.file.decodeBytes(bytes)
+          const data = this.mode.binary
+            ? Either.right(bytes)
+            : Either.mapLeft(this.shared.codec.decode(bytes), invalidData(this.file, "read"))
           return Effect.tap(data as Either.Either<A, PlatformError.SystemError>, () => {
             this.position = start + bytes.length
           })
         })
       }
       return Effect.tap(this.readCharacters(n, start), (text) => {
-        this.position = start + codecOf(this.file).byteLength(text)
+        this.position = start + this.shared.codec.byteLength(text)
       }) as Effect.Effect<A, AioError>
     })
   }
 
   /** Exactly `n` code points from `start` (fewer at the end of the file). */
   private readCharacters(n: number, start: number): Effect.Effect<string, AioError> {
-    const decoder = codecOf(this.file).incremental()
+    const decoder = this.shared.codec.incremental()
     const fail = invalidData(this.file, "read")
     const loop = (text: string, read: number): Effect.Effect<string, AioError> => {
       const missing = n - codePoints(text)
@@ -140,32 +148,37 @@ class FileWrapperImpl<A extends string | Uint8Array> implements FileWrapper.File
   readline(): Effect.Effect<A, AioError> {
     return this.live("readline", (): Effect.Effect<A, AioError> => {
       const start = this.position
-      const codec = codecOf(this.file)
-      const separator = Either.getOrThrow(codec.encode("\n"))
-      let buffer = new Uint8Array(0)
-      const found = (from: number): number => {
-        for (let at = buffer.indexOf(separator[0]!, from); at !== -1; at = buffer.indexOf(separator[0]!, at + 1)) {
-          if (at % codec.unit === 0 && separator.every((byte, k) => buffer[at + k] === byte)) return at
-        }
-        return -1
-      }
-      const finish = (end: number) => {
+      const newline = this.shared.newline
+      const fail = invalidData(this.file, "readline")
+      /** The bytes read from `start`: `buffer[0, length)`, grown by doubling. */
+      let buffer: Uint8Array = new Uint8Array(0)
+      let length = 0
+      const finish = (end: number): Effect.Effect<A, AioError> => {
         const bytes = buffer.subarray(0, end)
-        const data = this.mode.binary ? Either.right(bytes) : this.file.decodeBytes(bytes)
+        const data = this.mode.binary ? Either.right(bytes) : Either.mapLeft(this.shared.codec.decode(bytes), fail)
         return Effect.tap(data as Either.Either<A, PlatformError.SystemError>, () => {
           this.position = start + end
         })
       }
       const loop = (): Effect.Effect<A, AioError> =>
-        Effect.flatMap(this.file.readBytes(READLINE_CHUNK, start + buffer.length), (bytes) => {
-          if (bytes.length === 0) return finish(buffer.length)
-          const searchFrom = Math.max(0, buffer.length - separator.length + 1)
-          const grown = new Uint8Array(buffer.length + bytes.length)
-          grown.set(buffer)
-          grown.set(bytes, buffer.length)
-          buffer = grown
-          const at = found(searchFrom)
-          return at === -1 ? loop() : finish(at + separator.length)
+        Effect.flatMap(this.file.readBytes(READLINE_CHUNK, start + length), (bytes) => {
+          if (bytes.length === 0) return finish(length)
+          // a newline of several bytes (utf-16le) may start in the bytes read before
+          const searchFrom = Math.max(0, length - newline.bytes.length + 1)
+          if (length === 0) {
+            buffer = bytes
+          } else {
+            if (buffer.length < length + bytes.length) {
+              const grown = new Uint8Array(Math.max(2 * buffer.length, length + bytes.length))
+              grown.set(buffer.subarray(0, length))
+              buffer = grown
+            }
+            buffer.set(bytes, length)
+          }
+          length += bytes.length
+          // the line starts on a character boundary, so a newline is on one at an even distance (utf-16le)
+          const at = findSeparator(buffer, newline, searchFrom, length, 0)
+          return at === -1 ? loop() : finish(at + newline.bytes.length)
         })
       return loop()
     })
@@ -270,7 +283,11 @@ const wrap = <A extends string | Uint8Array>(
   Effect.acquireRelease(
     Effect.map(
       file.mode.appending ? file.size : Effect.succeed(0),
-      (position) => new FileWrapperImpl({ file, owner, wrappers: 1 }, position)
+      (position) => {
+        const codec = codecOf(file)
+        const newline = Either.getOrThrow(makeSeparator(codec, "\n"))
+        return new FileWrapperImpl({ file, codec, newline, owner, wrappers: 1 }, position)
+      }
     ),
     (wrapper) => wrapper.releaseInFinalizer
   )
