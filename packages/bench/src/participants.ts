@@ -9,6 +9,7 @@ import { bun } from "./participants/bun.js"
 import { cPsync } from "./participants/c.js"
 import {
   effectBytesMany,
+  effectDurable,
   effectIntoMany,
   effectLinuxAio,
   effectNoIo,
@@ -59,6 +60,7 @@ export const participants: ReadonlyArray<Participant> = [
   effectBytesMany,
   effectIntoMany,
   effectNoIo,
+  effectDurable,
   nativeRaw,
   effectThread,
   effectSyncReadFiles,

@@ -287,6 +287,15 @@ export interface InFlightLimit {
    * the caller resumes once when all have ended, with their results in order, or with the first
    * failure. Interrupting the caller drops the ones still queued.
    */
+  /**
+   * `runAll` in callback form, for a batch made with `fromCallback`: `done` gets the results in
+   * order, or the first failure. Its `Cancel` drops the batch only while none of it has started.
+   */
+  readonly submitAll: <A, E>(
+    starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>,
+    done: (result: Exit.Exit<Array<A>, E>) => void,
+    fd?: number
+  ) => Cancel | void
   readonly runAll: <A, E>(
     starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>,
     fd?: number

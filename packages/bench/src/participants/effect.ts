@@ -254,6 +254,29 @@ export const effectIntoMany: Participant = {
 }
 
 /**
+ * The write + fdatasync loop as one durable write per record (`writeBytes(..., { durable: true })`:
+ * `RWF_DSYNC` in the write's request).
+ *
+ * @since 0.1.0
+ */
+export const effectDurable: Participant = {
+  name: "effect-aiofile io_uring, durable writes",
+  description:
+    "AIOFile.writeBytes(block, offset, { durable: true }) on NativeAioContext.layerUring: one request per record",
+  unavailable: async () => NativeAioContext.probeUring().reason,
+  workloads: {
+    "write-fdsync": (config) =>
+      Effect.runPromise(
+        Effect.scoped(Effect.gen(function*() {
+          const file = yield* AIOFile.open(config.writeFile, "r+b")
+          const next = writePositions(config, 1)
+          return yield* driveEffect(1, config.seconds, (w) => file.writeBytes(block, next(w), { durable: true }))
+        })).pipe(Effect.provide(NativeAioContext.layerUring()))
+      )
+  }
+}
+
+/**
  * The Effect driver with no I/O: each operation is an `Effect.succeed` of a buffer, so the row
  * shows what the Effect runtime itself costs per operation at that depth, under the library's.
  *

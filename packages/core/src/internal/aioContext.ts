@@ -323,6 +323,47 @@ export const makeInFlightLimit = (
       const begin = starter(start, done, fd)
       return admit(begin) ? () => unqueue(begin) : undefined
     }
+    /** Starts (or queues) each of `starts`; `done` gets the results in order, or the first failure. Returns the queued. */
+    const startAll = <A, E>(
+      starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>,
+      done: (result: Exit.Exit<Array<A>, E>) => void,
+      fd: number | undefined
+    ): Array<() => void> => {
+      const results = new Array<A>(starts.length)
+      let remaining = starts.length
+      let failure: Exit.Exit<Array<A>, E> | undefined
+      const queued: Array<() => void> = []
+      if (remaining === 0) {
+        done(Exit.succeed(results))
+        return queued
+      }
+      starts.forEach((start, i) => {
+        const begin = starter(start, (result: Exit.Exit<A, E>) => {
+          if (Exit.isSuccess(result)) results[i] = result.value
+          else failure ??= Exit.failCause(result.cause)
+          if (--remaining === 0) done(failure ?? Exit.succeed(results))
+        }, fd)
+        if (admit(begin)) queued.push(begin)
+      })
+      return queued
+    }
+    /**
+     * `runAll` in callback form. Its `Cancel` drops the batch only while none of it has started (then
+     * `done` is never called); otherwise the rest runs and `done` comes.
+     */
+    const submitAll = <A, E>(
+      starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>,
+      done: (result: Exit.Exit<Array<A>, E>) => void,
+      fd?: number
+    ): Cancel | void => {
+      const queued = startAll(starts, done, fd)
+      if (queued.length === 0) return
+      return () => {
+        if (queued.length !== starts.length || !queued.every((begin) => waiting.includes(begin))) return false
+        queued.forEach(unqueue)
+        return true
+      }
+    }
     return {
       maxRequests: max,
       submit,
@@ -331,21 +372,11 @@ export const makeInFlightLimit = (
           const cancel = submit(start, resume, fd)
           if (typeof cancel === "function") return Effect.sync(cancel)
         }),
+      submitAll,
       runAll: <A, E>(starts: ReadonlyArray<(done: (result: Exit.Exit<A, E>) => void) => void>, fd?: number) =>
         Effect.async<Array<A>, E>((resume) => {
-          const results = new Array<A>(starts.length)
-          let remaining = starts.length
-          let failure: Exit.Exit<Array<A>, E> | undefined
-          if (remaining === 0) return resume(Exit.succeed(results))
-          const queued: Array<() => void> = []
-          starts.forEach((start, i) => {
-            const begin = starter(start, (result: Exit.Exit<A, E>) => {
-              if (Exit.isSuccess(result)) results[i] = result.value
-              else failure ??= Exit.failCause(result.cause)
-              if (--remaining === 0) resume(failure ?? Exit.succeed(results))
-            }, fd)
-            if (admit(begin)) queued.push(begin)
-          })
+          const queued = startAll(starts, resume, fd)
+          // interrupting the caller drops what is still queued; the started ones run to their end
           if (queued.length > 0) return Effect.sync(() => queued.forEach(unqueue))
         }),
       onIdle,

@@ -9,13 +9,13 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
-import { AioContext, type AioContextService, type Callback, type Cancel } from "../AioContext.js"
-import type { Advice, AioDirect, Alignment } from "../AioDirect.js"
+import { AioContext, type AioContextService } from "../AioContext.js"
+import type { Advice, Alignment } from "../AioDirect.js"
 import type { AioError, InvalidStateError } from "../AioError.js"
 import type * as AioFile from "../AIOFile.js"
 import type { FileMode, ValidMode } from "../FileMode.js"
-import { checkAdvice, checkAligned, checkRange, fromContext as directOfContext } from "./aioDirect.js"
-import { badArgument, invalidData, relabel } from "./aioError.js"
+import { fromContext as directOfContext } from "./aioDirect.js"
+import { badArgument, invalidData } from "./aioError.js"
 import {
   borrowed,
   checkPath,
@@ -27,6 +27,7 @@ import {
   notWritable,
   resolve
 } from "./aioFileArguments.js"
+import { FileDirect } from "./aioFileDirect.js"
 import { Lifecycle, type Ownership, type Start } from "./aioFileLifecycle.js"
 import {
   allocateFor,
@@ -41,7 +42,7 @@ import {
   writeWith
 } from "./aioFileTransfer.js"
 import type { CanonicalEncoding, Codec } from "./encoding.js"
-import { type FormOf, hasCallback } from "./operationForms.js"
+import { hasCallback } from "./operationForms.js"
 
 /** @internal */
 export const TypeId: typeof AioFile.TypeId = Symbol.for("@effect-aiofile/core/AIOFile") as typeof AioFile.TypeId
@@ -74,11 +75,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readonly [TypeId]: AioFile.TypeId = TypeId
   private readonly life: Lifecycle
   private readonly direct: ReturnType<typeof directOf>
-  /** What the backend offers beyond the descriptor operations (see `AioDirect`), if anything. */
-  private readonly capability: AioDirect | undefined
-  /** Whether the file was opened with `O_DIRECT`: its transfers keep its `alignment`. */
-  private readonly directIO: boolean
-  private aligned: Alignment | undefined
+  /** The file's use of its backend's `AioDirect`: advice, preallocation, O_DIRECT. */
+  private readonly io: FileDirect
 
   constructor(
     readonly context: AioContextService,
@@ -88,9 +86,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     private readonly ownership: Ownership,
     fd: number | undefined
   ) {
-    this.capability = directOfContext(context)
-    this.directIO = ownership.flags !== 0
     this.life = new Lifecycle(context, name, mode, ownership, fd)
+    this.io = new FileDirect(context, this.life, name, directOfContext(context), ownership.flags !== 0)
     this.direct = directOf(context)
   }
 
@@ -135,88 +132,16 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
     return Effect.tap(this.life.open, (opened) => Option.isSome(opened) ? this.advise(advice) : Effect.void)
   }
 
-  /** Runs an operation of the backend's `AioDirect` on the descriptor, or `otherwise` without one. */
-  private withCapability<B>(
-    method: string,
-    operation: (capability: AioDirect, fd: number) => Effect.Effect<B, AioError>,
-    otherwise: () => Effect.Effect<B, AioError>
-  ): Effect.Effect<B, AioError> {
-    const capability = this.capability
-    if (capability === undefined) return otherwise()
-    return this.life.run(
-      method,
-      false,
-      (fd, done, forms) => forms(() => operation(capability, fd))(done)
-    )
-  }
-
   advise(advice: Advice, offset = 0, length = 0): Effect.Effect<void, AioError> {
-    const invalid = checkAdvice(advice) ?? checkRange("advise", offset, length)
-    if (invalid !== undefined) return Effect.fail(invalid)
-    // advice is only advice: a backend without a way to give it ignores it
-    return this.withCapability("advise", (c, fd) => c.advise(fd, offset, length, advice), () => Effect.void)
+    return this.io.advise(advice, offset, length)
   }
 
   get alignment(): Effect.Effect<Alignment, AioError> {
-    return Effect.suspend(() => {
-      if (this.aligned !== undefined) return Effect.succeed(this.aligned)
-      return Effect.tap(
-        this.withCapability("alignment", (c, fd) => c.alignment(fd), () => Effect.fail(this.noCapability("alignment"))),
-        (alignment) => {
-          this.aligned = alignment
-        }
-      )
-    })
+    return this.io.alignment
   }
 
   alignedBuffer(size: number): Effect.Effect<Uint8Array, AioError> {
-    return Effect.flatMap(this.alignment, (alignment) => {
-      const capability = this.capability!
-      return Effect.mapError(capability.allocateAligned(size, alignment.memory), relabel("alignedBuffer", this.name))
-    })
-  }
-
-  private noCapability(method: string) {
-    return badArgument(method, `the ${this.context.backend} backend has no AioDirect (advice, fallocate, O_DIRECT)`)
-  }
-
-  /**
-   * A transfer on a direct file: after the alignment check, one request (a short result is the end
-   * of the file; a continuation would break the alignment).
-   */
-  private directTransfer(
-    method: string,
-    buffer: Uint8Array,
-    offset: number,
-    submit: (forms: FormOf, fd: number, done: Callback<number>) => Cancel | void
-  ): Effect.Effect<number, AioError> {
-    return Effect.flatMap(this.alignment, (alignment) => {
-      const misaligned = checkAligned(method, alignment, buffer, offset)
-      if (misaligned !== undefined) return Effect.fail(misaligned)
-      return this.life.run(method, false, (fd, done, forms) => submit(forms, fd, done))
-    })
-  }
-
-  /** `readBytes` of a direct file: into aligned memory, the length rounded up to the alignment. */
-  private readDirect(method: string, size: number, offset: number): Effect.Effect<Uint8Array, AioError> {
-    return Effect.gen(this, function*() {
-      const alignment = yield* this.alignment
-      const available = readsSize(size) ? Math.max(0, (yield* this.size) - offset) : size
-      const wanted = size === -1 ? available : Math.min(size, available)
-      if (wanted === 0) return new Uint8Array(0)
-      const length = Math.ceil(wanted / alignment.offset) * alignment.offset
-      const buffer = yield* Effect.mapError(
-        this.capability!.allocateAligned(length, alignment.memory),
-        relabel(method, this.name)
-      )
-      const n = yield* this.directTransfer(
-        method,
-        buffer,
-        offset,
-        (forms, fd, done) => retrying((read) => forms(this.context.read)(fd, buffer, offset, read), done)
-      )
-      return buffer.subarray(0, Math.min(n, wanted))
-    })
+    return this.io.alignedBuffer(size)
   }
 
   get close(): Effect.Effect<void, AioError> {
@@ -253,7 +178,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       checkPosition(method, "offset", offset) ??
       (this.mode.readable ? undefined : notReadable(this, method))
     if (invalid !== undefined) return Effect.fail(invalid)
-    if (this.directIO) return this.readDirect(method, size, offset)
+    if (this.io.directIO) return this.io.readBytes(method, size, offset, this.size)
     return this.life.run(
       method,
       readsSize(size) ? this.direct.readNew : this.direct.read,
@@ -264,8 +189,8 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   readInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, AioError> {
     const invalid = checkTransfer(this, "readInto", buffer, offset)
     if (invalid !== undefined) return Effect.fail(invalid)
-    if (this.directIO) {
-      return this.directTransfer(
+    if (this.io.directIO) {
+      return this.io.transfer(
         "readInto",
         buffer,
         offset,
@@ -386,7 +311,7 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
   ): Effect.Effect<number, AioError> {
     const invalid = checkTransfer(this, "writeBytes", data, offset, method)
     if (invalid !== undefined) return Effect.fail(invalid)
-    const capability = this.capability
+    const capability = this.io.capability
     if (durable && capability === undefined) {
       // a backend without durable writes: the write, then fdatasync
       return Effect.zipLeft(this.writeBytesAs(method, data, offset), this.fdsync)
@@ -396,28 +321,16 @@ class AIOFileImpl<A extends string | Uint8Array> implements AioFile.AIOFile<A> {
       data.length === 0
         ? done(empty(method, data))
         : writeWith(method, forms(write), this.name, fd, data, offset, done)
-    if (this.directIO) return this.directTransfer(method, data, offset, (forms, fd, done) => start(fd, done, forms))
+    if (this.io.directIO) return this.io.transfer(method, data, offset, (forms, fd, done) => start(fd, done, forms))
     return this.life.run(method, durable ? hasCallback(write) : this.direct.write, start)
   }
 
   allocate(offset: number, length: number, options?: { readonly keepSize?: boolean }): Effect.Effect<void, AioError> {
-    const invalid = this.mode.writable ? checkRange("allocate", offset, length) : notWritable(this, "allocate")
-    if (invalid !== undefined) return Effect.fail(invalid)
-    return this.withCapability(
-      "allocate",
-      (c, fd) => c.allocate(fd, offset, length, options),
-      () => Effect.fail(this.noCapability("allocate"))
-    )
+    return this.mode.writable ? this.io.allocate(offset, length, options) : Effect.fail(notWritable(this, "allocate"))
   }
 
   deallocate(offset: number, length: number): Effect.Effect<void, AioError> {
-    const invalid = this.mode.writable ? checkRange("deallocate", offset, length) : notWritable(this, "deallocate")
-    if (invalid !== undefined) return Effect.fail(invalid)
-    return this.withCapability(
-      "deallocate",
-      (c, fd) => c.deallocate(fd, offset, length),
-      () => Effect.fail(this.noCapability("deallocate"))
-    )
+    return this.mode.writable ? this.io.deallocate(offset, length) : Effect.fail(notWritable(this, "deallocate"))
   }
 
   writeBytesMany(

@@ -84,7 +84,7 @@ const allocateAligned = (size: number, alignment: number): Effect.Effect<Uint8Ar
 
 const operations = (
   lease: Lease,
-  { onIdle, run, runAll, submit }: AioContext.InFlightLimit
+  { onIdle, run, submit, submitAll }: AioContext.InFlightLimit
 ): AioContext.Operations & { readonly direct: AioDirect.AioDirect } => {
   /** Starts one request (when the in-flight limit lets it); `done` gets its result. */
   const begin = (
@@ -255,10 +255,14 @@ const operations = (
     submit(byEngine("write", fd, buffer, position), done, fd)
 
   /** A batch: one fiber suspension for all; what goes to the engine is submitted in one call. */
-  const many =
-    (start: (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>) => void) =>
-    (fd: number, requests: ReadonlyArray<AioContext.ReadRequest>) =>
-      runAll(requests.map(({ buffer, position }) => start(fd, buffer, position)), fd)
+  const many = (
+    start: (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>) => void
+  ) =>
+    AioContext.fromCallback((
+      fd: number,
+      requests: ReadonlyArray<AioContext.ReadRequest>,
+      done: AioContext.Callback<Array<number>>
+    ) => submitAll(requests.map(({ buffer, position }) => start(fd, buffer, position)), done, fd))
 
   /** A request of `AioDirect` after its arguments were checked (`error`), as an Effect of void. */
   const checked = (

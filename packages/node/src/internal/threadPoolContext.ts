@@ -86,7 +86,7 @@ const read = (fd: number, buffer: Uint8Array, position: number) =>
  * The operations on node:fs, each bounded by `limit`; those on a descriptor are counted, and close
  * waits until none is still running (an interrupted one may still sit in libuv's queue).
  */
-const operations = ({ onIdle, run, runAll, submit }: AioContext.InFlightLimit): AioContext.Operations => ({
+const operations = ({ onIdle, run, submit, submitAll }: AioContext.InFlightLimit): AioContext.Operations => ({
   // libuv cannot withdraw an open a pool thread runs: a descriptor nobody will see is closed
   open: AioContext.fromOpenCallback(
     (path, flags, mode, done) =>
@@ -100,14 +100,23 @@ const operations = ({ onIdle, run, runAll, submit }: AioContext.InFlightLimit): 
   read: AioContext.fromCallback((fd: number, buffer: Uint8Array, position: number, done: AioContext.Callback<number>) =>
     submit(read(fd, buffer, position), done, fd)
   ),
-  readMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => read(fd, buffer, position)), fd),
+  // the batches as callback forms too: one fiber suspension per batch
+  readMany: AioContext.fromCallback((
+    fd: number,
+    requests: ReadonlyArray<AioContext.ReadRequest>,
+    done: AioContext.Callback<Array<number>>
+  ) => submitAll(requests.map(({ buffer, position }) => read(fd, buffer, position)), done, fd)),
   write: AioContext.fromCallback((
     fd: number,
     buffer: Uint8Array,
     position: number,
     done: AioContext.Callback<number>
   ) => submit(write(fd, buffer, position), done, fd)),
-  writeMany: (fd, requests) => runAll(requests.map(({ buffer, position }) => write(fd, buffer, position)), fd),
+  writeMany: AioContext.fromCallback((
+    fd: number,
+    requests: ReadonlyArray<AioContext.WriteRequest>,
+    done: AioContext.Callback<Array<number>>
+  ) => submitAll(requests.map(({ buffer, position }) => write(fd, buffer, position)), done, fd)),
   fsync: AioContext.fromCallback((fd: number, done: AioContext.Callback<void>) =>
     submit(call("fsync", "fsync", fd, (cb) => fs.fsync(fd, (error) => cb(error, undefined))), done, fd)
   ),
