@@ -95,10 +95,12 @@ export const directTests = ({ contentOf, fresh, it }: Fixture): void => {
           const alignment = yield* direct.alignment(fd)
           expect(alignment.direct).toBe(false)
           for (const n of [alignment.memory, alignment.offset]) expect(n > 0 && (n & (n - 1)) === 0).toBe(true)
-          const memory = yield* direct.allocateAligned(4096, 4096)
-          expect(memory.length).toBe(4096)
-          expect(memory.every((b) => b === 0)).toBe(true)
           expect(yield* Effect.flip(direct.allocateAligned(16, 3))).toHaveProperty("_tag", "BadArgument")
+          const memory = yield* Effect.either(direct.allocateAligned(4096, 4096))
+          // without the addon (the thread pool on Bun) there is no aligned memory: a typed EOPNOTSUPP
+          if (memory._tag === "Left") return expect(notSupported(memory.left)).toBe(true)
+          expect(memory.right.length).toBe(4096)
+          expect(memory.right.every((b) => b === 0)).toBe(true)
         })))
   })
 
@@ -114,9 +116,12 @@ export const directTests = ({ contentOf, fresh, it }: Fixture): void => {
         const path = fresh("aiofile-direct")
         const file = yield* AIOFile.open(path, "w+b", { direct: true, advice: "random" })
         const alignment = yield* file.alignment
-        expect(alignment.direct).toBe(true)
         const block = alignment.offset
-        const data = yield* file.alignedBuffer(block * 2)
+        const aligned = yield* Effect.either(file.alignedBuffer(block * 2))
+        // without the addon (the thread pool on Bun) there is no aligned memory: a typed EOPNOTSUPP
+        if (aligned._tag === "Left") return expect(notSupported(aligned.left)).toBe(true)
+        expect(alignment.direct).toBe(true)
+        const data = aligned.right
         data.set(pattern(block * 2))
         expect(yield* file.writeBytes(data, 0)).toBe(block * 2)
         const back = yield* file.readBytes(block * 2, 0)
