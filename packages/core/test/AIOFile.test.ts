@@ -357,3 +357,22 @@ describe("AIOFile", () => {
       expect(failureOf(exit)).toMatchObject({ _tag: "SystemError", reason: "NotFound", method: "open" })
     }).pipe(Effect.provide(AioContext.layerMemory())))
 })
+
+describe("AIOFile on operations that complete at once", () => {
+  // A replaced operation runs as a fiber and, on the memory backend, ends during its own call; a
+  // transfer continued one byte at a time is then 50,000 steps in one call chain. Checked by
+  // breaking it: with the steps recursing instead of looping (before aioFileTransfer's `chain`),
+  // the process died of a stack overflow without an answer.
+  const oneByte = AioContext.layerWrapped((base) => ({
+    write: (fd, buffer, position) => base.write(fd, buffer.subarray(0, 1), position),
+    read: (fd, buffer, position) => base.read(fd, buffer.subarray(0, 1), position)
+  })).pipe(Layer.provide(AioContext.layerMemory()))
+
+  it.effect("a transfer continued one byte at a time does not grow the stack", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* AIOFile.open("/tmp/one-byte", "w+b")
+      const data = new Uint8Array(50_000).map((_, i) => i & 255)
+      expect(yield* file.writeBytes(data, 0)).toBe(50_000)
+      expect(yield* file.readBytes(50_000, 0)).toEqual(data)
+    })).pipe(Effect.provide(oneByte)))
+})

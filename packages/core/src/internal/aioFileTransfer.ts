@@ -85,6 +85,46 @@ export const retrying = <A>(submit: (done: Callback<A>) => Cancel | void, done: 
 export type Transfer = (fd: number, buffer: Uint8Array, position: number, done: Callback<number>) => Cancel | void
 
 /**
+ * Runs `step` from `first`, and again with each state it passes to `next`. A `next` called during
+ * the step's own call (an operation that completed at once: the page cache, the memory backend, a
+ * replacement run as a fiber) runs once that call has returned, in a loop, so a long chain of
+ * such steps does not grow the stack. Returns the first step's `Cancel`.
+ */
+const chain = <S>(step: (state: S, next: (state: S) => void) => Cancel | void, first: S): Cancel | void => {
+  let inCall = false
+  let again = false
+  let queued: S = first
+  const run = (state: S): Cancel | void => {
+    let result: Cancel | void
+    let current = state
+    let firstResult = true
+    let cancel: Cancel | void = undefined
+    do {
+      again = false
+      inCall = true
+      try {
+        result = step(current, next)
+      } finally {
+        inCall = false
+      }
+      if (firstResult) {
+        cancel = result
+        firstResult = false
+      }
+      current = queued
+    } while (again)
+    return cancel
+  }
+  const next = (state: S) => {
+    if (inCall) {
+      queued = state
+      again = true
+    } else run(state)
+  }
+  return run(first)
+}
+
+/**
  * Reads through a read's callback form until `buffer` is full or the end of the file, from byte
  * `from` of it on (a read that came back short continues; 0 is the end of the file, and a short
  * count near the end is followed by one more read that returns 0, which also covers the kernel's
@@ -102,16 +142,18 @@ export const fillWith = (
   done: Callback<number>,
   from = 0
 ) => {
-  const step = (at: number, attempt: number): Cancel | void =>
-    guarded(done, () =>
-      read(fd, at === 0 ? buffer : buffer.subarray(at), offset + at, (result) => {
-        if (Exit.isFailure(result)) return retries(result, attempt) ? step(at, attempt + 1) : done(result)
-        if (isDetached(buffer)) return done(Exit.fail(detachedInFlight(method)))
-        const total = at + result.value
-        if (result.value === 0 || total === buffer.length) done(at === 0 ? result : Exit.succeed(total))
-        else step(total, 0)
-      }))
-  return step(from, 0)
+  return chain<readonly [at: number, attempt: number]>(
+    ([at, attempt], next) =>
+      guarded(done, () =>
+        read(fd, at === 0 ? buffer : buffer.subarray(at), offset + at, (result) => {
+          if (Exit.isFailure(result)) return retries(result, attempt) ? next([at, attempt + 1]) : done(result)
+          if (isDetached(buffer)) return done(Exit.fail(detachedInFlight(method)))
+          const total = at + result.value
+          if (result.value === 0 || total === buffer.length) done(at === 0 ? result : Exit.succeed(total))
+          else next([total, 0])
+        })),
+    [from, 0]
+  )
 }
 
 /**
@@ -133,17 +175,16 @@ export const writeWith = (
   from = 0,
   length = data.length
 ) => {
-  const step = (at: number, attempt: number): Cancel | void => {
+  return chain<readonly [at: number, attempt: number]>(([at, attempt], next) => {
     if (at >= length) return done(Exit.succeed(length))
     if (isDetached(data)) return done(at > 0 ? Exit.succeed(at) : Exit.fail(detachedBuffer(method)))
     return guarded(done, () =>
       write(fd, at === 0 ? data : data.subarray(at), offset + at, (result) => {
-        if (Exit.isFailure(result)) return retries(result, attempt) ? step(at, attempt + 1) : done(result)
+        if (Exit.isFailure(result)) return retries(result, attempt) ? next([at, attempt + 1]) : done(result)
         if (result.value === 0) return done(Exit.fail(writeZero(name, offset, at, length, method)))
-        step(at + result.value, 0)
+        next([at + result.value, 0])
       }))
-  }
-  return step(from, 0)
+  }, [from, 0])
 }
 
 /**
