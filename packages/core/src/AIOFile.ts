@@ -32,6 +32,7 @@ import type { Advice, Alignment } from "./AioDirect.js"
 import type { AioError, InvalidStateError } from "./AioError.js"
 import type { DataOf, FileMode, IsReadable, IsWritable, ValidMode } from "./FileMode.js"
 import * as internal from "./internal/aioFile.js"
+import * as constructors from "./internal/aioFileConstructors.js"
 import * as internalStream from "./internal/aioFileStream.js"
 import * as internalEncoding from "./internal/encoding.js"
 import * as wholeFile from "./internal/wholeFile.js"
@@ -343,7 +344,7 @@ export const make: <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: Options
-) => Effect.Effect<ForMode<M>, PlatformError.BadArgument, AioContext> = internal.make
+) => Effect.Effect<ForMode<M>, PlatformError.BadArgument, AioContext> = constructors.make
 
 /**
  * Opens a file in a scope: the scope's finalizer runs fdsync (when the file is writable) and close.
@@ -363,7 +364,7 @@ export const open: <M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: Options
-) => Effect.Effect<ForMode<M>, AioError, AioContext | Scope.Scope> = internal.open
+) => Effect.Effect<ForMode<M>, AioError, AioContext | Scope.Scope> = constructors.open
 
 /**
  * Wraps a descriptor the caller owns (aiofile's `from_fp`): the file is open at once, and its `close`
@@ -375,7 +376,7 @@ export const open: <M extends string = "r">(
 export const fromFd: <M extends string>(
   fd: number,
   options: Options & { readonly mode: ValidMode<M>; readonly name?: string | undefined }
-) => Effect.Effect<ForMode<M>, PlatformError.BadArgument, AioContext> = internal.fromFd
+) => Effect.Effect<ForMode<M>, PlatformError.BadArgument, AioContext> = constructors.fromFd
 
 /**
  * Options of `writeFile`.
@@ -480,7 +481,7 @@ export const layer: <I, M extends string = "r">(
   path: string,
   mode?: ValidMode<M>,
   options?: Options
-) => Layer.Layer<I, AioError, AioContext> = internal.layer
+) => Layer.Layer<I, AioError, AioContext> = constructors.layer
 
 /**
  * Options of `stream` (as `@effect/platform`'s `FileSystem.stream`).
