@@ -304,10 +304,15 @@ export interface InFlightLimit {
    * Completes once no operation on `fd` that has started (given `fd` to `run` or `runAll`) is still
    * running, those whose fibers were interrupted included. A backend's close waits for it, so a
    * descriptor number is never closed, and reused, under an operation the kernel still has to start.
+   *
+   * Without `fd`: once no operation of this limit runs or waits for a permit. A backend's release
+   * waits for it, so its engine never goes while a request is in it. The limit is the one count
+   * of a layer's operations: an operation outside the bound (a close of a descriptor nobody will
+   * see) is still `submit`ted, and waits its turn.
    */
-  readonly whenIdle: (fd: number) => Effect.Effect<void>
+  readonly whenIdle: (fd?: number) => Effect.Effect<void>
   /** `whenIdle` in callback form: calls `wake` once nothing runs on `fd` (at once when nothing does). */
-  readonly onIdle: (fd: number, wake: () => void) => void
+  readonly onIdle: (fd: number | undefined, wake: () => void) => void
 }
 
 /**

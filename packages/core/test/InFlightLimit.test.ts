@@ -99,6 +99,31 @@ describe("AioContext.makeInFlightLimit", () => {
       finish[1]!(Exit.void)
     }))
 
+  it.effect("whenIdle() without a descriptor waits for every operation, queued and interrupted ones included", () =>
+    Effect.gen(function*() {
+      const limit = yield* AioContext.makeInFlightLimit(1)
+      const finish: Array<(result: Exit.Exit<void>) => void> = []
+      yield* limit.whenIdle() // nothing ran yet
+      const first = yield* Effect.fork(limit.run<void, never>((done) => void finish.push(done), 7))
+      yield* Effect.fork(limit.run<void, never>((done) => void finish.push(done))) // queued, no descriptor
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first) // its operation still runs
+      let idle = false
+      const waiter = yield* Effect.fork(Effect.tap(limit.whenIdle(), () => (idle = true)))
+      yield* Effect.yieldNow()
+      expect(finish.length).toBe(1)
+      finish[0]!(Exit.void) // the queued one starts now
+      yield* Effect.yieldNow()
+      expect(finish.length).toBe(2)
+      expect(idle).toBe(false)
+      // an interrupted waiter is no longer woken
+      const gone = yield* Effect.fork(limit.whenIdle())
+      yield* Fiber.interrupt(gone)
+      finish[1]!(Exit.void)
+      yield* Fiber.join(waiter)
+      expect(idle).toBe(true)
+      yield* limit.whenIdle()
+    }))
   it.effect("a descriptor that cannot exist (huge, negative, fractional) runs, and is simply not counted", () =>
     Effect.gen(function*() {
       const limit = yield* AioContext.makeInFlightLimit(2)

@@ -243,6 +243,8 @@ export const makeInFlightLimit = (
         if (next === undefined) inFlight--
         else next()
       }
+      // none runs and none waits (the queue is empty whenever a permit is free)
+      if (inFlight === 0 && allIdle.length > 0) allIdle.splice(0).forEach((wake) => wake())
     }
     /** Starts `begin` now if a permit is free, else queues it; returns whether it was queued. */
     const admit = (begin: () => void): boolean => {
@@ -266,6 +268,11 @@ export const makeInFlightLimit = (
      */
     let busy = new Int32Array(256)
     const idle = new Map<number, Array<() => void>>()
+    /** Who waits until no operation of this limit runs or waits (`onIdle` without a descriptor). */
+    const allIdle: Array<() => void> = []
+    /** The waiters of `fd`, or of every operation when there is none. */
+    const waitersOf = (fd: number | undefined): Array<() => void> | undefined =>
+      fd === undefined ? allIdle : idle.get(fd)
     const started = (fd: number | undefined) => {
       // Linux descriptors stay below fs.nr_open (2^20 by default); anything else fails with EBADF
       if (fd === undefined || !(Number.isInteger(fd) && fd >= 0 && fd < 1 << 20)) return
@@ -276,8 +283,9 @@ export const makeInFlightLimit = (
       }
       busy[fd]!++
     }
-    /** Calls `wake` once no operation is running on `fd`: at once when none is. */
-    const onIdle = (fd: number, wake: () => void): void => {
+    /** Calls `wake` once no operation is running on `fd` (or, without one, at all): at once when none is. */
+    const onIdle = (fd: number | undefined, wake: () => void): void => {
+      if (fd === undefined) return inFlight === 0 ? wake() : void allIdle.push(wake)
       if (!(fd < busy.length && busy[fd]! > 0)) return wake()
       const waiting = idle.get(fd) ?? []
       waiting.push(wake)
@@ -380,12 +388,12 @@ export const makeInFlightLimit = (
           if (queued.length > 0) return Effect.sync(() => queued.forEach(unqueue))
         }),
       onIdle,
-      whenIdle: (fd: number) =>
+      whenIdle: (fd?: number) =>
         Effect.async<void>((resume) => {
           const wake = () => resume(Effect.void)
           onIdle(fd, wake)
           return Effect.sync(() => {
-            const waiting = idle.get(fd)
+            const waiting = waitersOf(fd)
             const at = waiting?.indexOf(wake) ?? -1
             if (at !== -1) waiting!.splice(at, 1)
           })

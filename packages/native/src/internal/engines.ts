@@ -13,6 +13,7 @@
 // with engines alive (a worker terminated, `process.exit`) is the addon's cleanup hook's to handle,
 // as for any engine. Effect keeps the default in its per-isolate cache of Reference defaults, so a
 // worker thread gets its own map, and its own rings.
+import type { InFlightLimit } from "@effect-aiofile/core/AioContext"
 import * as AioError from "@effect-aiofile/core/AioError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -85,8 +86,11 @@ export const layer: Layer.Layer<NativeEngines> = Layer.scoped(NativeEngines, mak
  *
  * @internal
  */
-export const acquire = (kind: EngineKind): Effect.Effect<Lease, AioError.BackendUnavailableError, Scope.Scope> =>
+export const acquire = (
+  kind: EngineKind,
+  limit: InFlightLimit
+): Effect.Effect<Lease, AioError.BackendUnavailableError, Scope.Scope> =>
   Effect.flatMap(
     NativeEngines,
-    ({ engines }) => Effect.map(RcMap.get(engines, kind), (dispatcher) => new Lease(kind, dispatcher))
+    ({ engines }) => Effect.map(RcMap.get(engines, kind), (dispatcher) => new Lease(kind, dispatcher, limit))
   )

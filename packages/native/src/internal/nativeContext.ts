@@ -103,7 +103,7 @@ const operations = (
         })
       ))
     }
-    const error = lease.submit((result) => {
+    const error = lease.dispatcher.submit((result) => {
       if (!onResult(result)) return done(Exit.interrupt(FiberId.none))
       done(
         result < 0
@@ -228,7 +228,7 @@ const operations = (
     (fd: number, buffer: Uint8Array, position: number) => (done: AioContext.Callback<number>): void => {
       const bytes = fromPageCache(fd, buffer, position)
       if (bytes >= 0) return done(Exit.succeed(bytes))
-      if (bytes === NEXT_TURN) return lease.later(() => readCounted(fd, buffer, position)(done))
+      if (bytes === NEXT_TURN) return lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(done))
       byEngine("read", fd, buffer, position)(done)
     }
 
@@ -244,7 +244,7 @@ const operations = (
     if (bytes >= 0) return done(Exit.succeed(bytes))
     return submit(
       bytes === NEXT_TURN
-        ? (finish) => lease.later(() => readCounted(fd, buffer, position)(finish))
+        ? (finish) => lease.dispatcher.nextTurn(() => readCounted(fd, buffer, position)(finish))
         : byEngine("read", fd, buffer, position),
       done,
       fd
@@ -375,7 +375,7 @@ export const layer = (
     AioContext.AioContext,
     Effect.gen(function*() {
       const limit = yield* AioContext.makeInFlightLimit(options.maxRequests)
-      const lease = yield* Effect.acquireRelease(acquire(kind), release)
+      const lease = yield* Effect.acquireRelease(acquire(kind, limit), release)
       const { direct, ...rest } = operations(lease, limit)
       return AioDirect.withDirect({
         backend: kind,

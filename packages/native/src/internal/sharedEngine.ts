@@ -1,8 +1,10 @@
 // The engine the layers of a JS environment share (a Dispatcher: one engine of a kind, results
 // routed by id, the budget of calls served from the kernel's caches), and one layer's hold on it
-// (a Lease: its requests in flight, what its release closes). Who holds the Dispatchers, and when
+// (a Lease: its layer's in-flight limit, what its release closes). Who holds the Dispatchers, and when
 // one is made and destroyed, is engines.ts's (an RcMap).
+import type { InFlightLimit } from "@effect-aiofile/core/AioContext"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { constants as osConstants } from "node:os"
 import type { Engine, EngineKind } from "../NativeEngine.js"
 
@@ -174,63 +176,39 @@ export class Dispatcher {
   }
 }
 
-/** One layer's hold on the shared engine: counts its requests so release can wait for them. */
+/**
+ * One layer's hold on the shared engine. Its requests are counted once, by the layer's in-flight
+ * limit (`limit`): every request of the layer goes through it, so `limit.whenIdle()` is what a
+ * release waits for (the engine has its own count, in C++, for its teardown).
+ */
 export class Lease {
-  inflight = 0
   released = false
-  private drained: Array<() => void> = []
   /** Descriptors the release closed: a later close of one succeeds (once), as if it closed it. */
   readonly closedByRelease = new Set<number>()
 
-  constructor(readonly kind: EngineKind, readonly dispatcher: Dispatcher) {}
+  constructor(
+    readonly kind: EngineKind,
+    readonly dispatcher: Dispatcher,
+    readonly limit: InFlightLimit
+  ) {}
 
   /**
-   * Starts a request of this layer; returns the error when the engine refused it. Requests of a
-   * released layer are refused before they get here, except the closes of descriptors nobody
-   * will see, which its release still makes.
+   * Closes `fd` within this layer, after `before` if given, whatever the results (a descriptor
+   * nobody else will close). Counted by the limit, so a release waits for it.
    */
-  submit(handler: Handler, start: (engine: Engine, id: number) => void): unknown {
-    const error = this.dispatcher.submit((result) => {
-      this.inflight--
-      handler(result)
-      if (this.inflight === 0) this.wake()
-    }, start)
-    if (error === undefined) this.inflight++
-    return error
-  }
-
-  /** Closes `fd` within this layer, whatever its result (a descriptor nobody else will close). */
-  closeQuietly(fd: number): void {
+  closeQuietly(fd: number, before?: (engine: Engine, id: number) => void): void {
     this.dispatcher.owners.delete(fd)
-    this.submit(() => {}, (engine, id) => engine.close(id, fd))
+    const request = (start: (engine: Engine, id: number) => void, then: () => void) => {
+      // a refused request (the engine is gone: its environment ended and closed what it opened) ends here
+      if (this.dispatcher.submit(then, start) !== undefined) then()
+    }
+    const close = (done: () => void) => request((engine, id) => engine.close(id, fd), done)
+    this.limit.submit<void, never>(
+      (done) =>
+        before === undefined ? close(() => done(Exit.void)) : request(before, () => close(() => done(Exit.void))),
+      () => {}
+    )
   }
-
-  /**
-   * Runs `task` next turn (`Dispatcher.nextTurn`), counted among this layer's requests meanwhile,
-   * so a release waits for it.
-   */
-  later(task: () => void): void {
-    this.inflight++
-    this.dispatcher.nextTurn(() => {
-      try {
-        task()
-      } finally {
-        if (--this.inflight === 0) this.wake()
-      }
-    })
-  }
-
-  private wake(): void {
-    const drained = this.drained
-    this.drained = []
-    for (const resume of drained) resume()
-  }
-
-  /** Completes when every request of this layer has completed (interrupted ones included). */
-  readonly drain: Effect.Effect<void> = Effect.async<void>((resume) => {
-    if (this.inflight === 0) return resume(Effect.void)
-    this.drained.push(() => resume(Effect.void))
-  })
 }
 
 /**
@@ -244,16 +222,15 @@ export const release = (lease: Lease): Effect.Effect<void> =>
   Effect.suspend(() => {
     lease.released = true // new requests now fail; the closes of orphaned opens still go through
     return Effect.zipRight(
-      lease.drain,
+      lease.limit.whenIdle(),
       Effect.suspend(() => {
         // each is synced first (its file's own close would have), then closed
         for (const [fd, owner] of lease.dispatcher.owners) {
           if (owner !== lease) continue
           lease.closedByRelease.add(fd)
-          lease.dispatcher.owners.delete(fd)
-          lease.submit(() => lease.closeQuietly(fd), (engine, id) => engine.fdatasync(id, fd))
+          lease.closeQuietly(fd, (engine, id) => engine.fdatasync(id, fd))
         }
-        return lease.drain
+        return lease.limit.whenIdle()
       })
     )
   })
