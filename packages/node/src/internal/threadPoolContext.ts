@@ -220,17 +220,27 @@ const direct = ({ submit }: AioContext.InFlightLimit): AioDirect.AioDirect => {
   }
 }
 
-/** @internal */
+/**
+ * The layer's release waits until none of its operations runs or waits (`whenIdle()`), as the
+ * native layers' does: node:fs calls already on libuv's threads finish, and their fibers' buffers
+ * are done with, before the scope that provided the layer ends.
+ *
+ * @internal
+ */
 export const layerThreadPool = (
   options: AioContext.Options = {}
 ): Layer.Layer<AioContext.AioContext, PlatformError.BadArgument> =>
-  Layer.effect(
+  Layer.scoped(
     AioContext.AioContext,
-    Effect.map(AioContext.makeInFlightLimit(options.maxRequests), (limit) =>
-      AioDirect.withDirect({
-        backend: "thread",
-        maxRequests: limit.maxRequests,
-        allocate: AioContext.makeSlabAllocator(allocateUnsafe, markAsUntransferable),
-        ...operations(limit)
-      }, direct(limit)))
+    Effect.map(
+      Effect.tap(AioContext.makeInFlightLimit(options.maxRequests), (limit) =>
+        Effect.addFinalizer(() => limit.whenIdle())),
+      (limit) =>
+        AioDirect.withDirect({
+          backend: "thread",
+          maxRequests: limit.maxRequests,
+          allocate: AioContext.makeSlabAllocator(allocateUnsafe, markAsUntransferable),
+          ...operations(limit)
+        }, direct(limit))
+    )
   )
