@@ -25,7 +25,7 @@ import {
   uringContextPairsScoped
 } from "./participants/effectWholeFiles.js"
 import { nativeRaw } from "./participants/native.js"
-import { nodeCallback, nodeFileHandle, nodeFreshBuffers } from "./participants/node.js"
+import { nodeCallback, nodeFileHandle, nodeFreshBuffers, nodeSyncReads } from "./participants/node.js"
 import { platform } from "./participants/platform.js"
 import type { Participant, WorkloadId } from "./workloads.js"
 
@@ -71,6 +71,7 @@ export const participants: ReadonlyArray<Participant> = [
   nodeFileHandle,
   nodeCallback,
   nodeFreshBuffers,
+  nodeSyncReads,
   bun,
   platform,
   aioFileSystemUring,

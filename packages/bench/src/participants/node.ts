@@ -177,3 +177,43 @@ export const nodeFreshBuffers: Participant = {
       })
   }
 }
+
+/**
+ * What one read costs when it is nothing but the system call on the JS thread: `fs.readSync` of
+ * 4 KiB at a random block into a fresh `Buffer.allocUnsafe`, one after the other, no event loop.
+ * The page cache serves every read, so this is the floor of a read that effect-aiofile serves on
+ * this thread (`readCached`: one `preadv2` each); the rest of a `readBytes` is above it.
+ *
+ * @since 0.1.0
+ */
+export const nodeSyncReads: Participant = {
+  name: "node fs.readSync loop, one thread",
+  description:
+    "fs.readSync of 4 KiB at random blocks into a fresh Buffer.allocUnsafe, back to back on the JS thread: the system call's own cost per read",
+  unavailable: async () => undefined,
+  workloads: {
+    "read-4k-qd64": async (config) => {
+      const fd = fs.openSync(config.dataFile, "r")
+      try {
+        const next = positions(config, 1, BLOCK, false)
+        const { check, into } = checker()
+        const { finish, tally } = startTally()
+        const deadline = performance.now() + config.seconds * 1000
+        for (let start = performance.now(); start < deadline;) {
+          const position = next(0)
+          const buffer = Buffer.allocUnsafe(BLOCK)
+          const bytes = fs.readSync(fd, buffer, 0, BLOCK, position)
+          check(buffer, position)
+          const now = performance.now()
+          tally.latencies.record((now - start) * 1000)
+          tally.bytes += bytes
+          tally.ops++
+          start = now
+        }
+        return into(finish())
+      } finally {
+        fs.closeSync(fd)
+      }
+    }
+  }
+}
