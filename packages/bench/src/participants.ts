@@ -24,8 +24,8 @@ import {
   uringContextPairs,
   uringContextPairsScoped
 } from "./participants/effectWholeFiles.js"
-import { nativeRaw } from "./participants/native.js"
-import { nodeCallback, nodeFileHandle, nodeFreshBuffers, nodeSyncReads } from "./participants/node.js"
+import { nativeCachedLoop, nativeRaw } from "./participants/native.js"
+import { nodeCallback, nodeFileHandle, nodeFreshBuffers } from "./participants/node.js"
 import { platform } from "./participants/platform.js"
 import type { Participant, WorkloadId } from "./workloads.js"
 
@@ -62,6 +62,7 @@ export const participants: ReadonlyArray<Participant> = [
   effectNoIo,
   effectDurable,
   nativeRaw,
+  nativeCachedLoop,
   effectThread,
   effectSyncReadFiles,
   uringContextPairs,
@@ -71,7 +72,6 @@ export const participants: ReadonlyArray<Participant> = [
   nodeFileHandle,
   nodeCallback,
   nodeFreshBuffers,
-  nodeSyncReads,
   bun,
   platform,
   aioFileSystemUring,

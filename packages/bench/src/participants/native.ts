@@ -93,3 +93,46 @@ export const nativeRaw: Participant = {
     "write-4k-qd64": rawWrites
   }
 }
+
+/**
+ * What a read costs when it is nothing but the call `readBytes` makes for a block the page cache
+ * holds: the engine's `readCached` (one `preadv2` with `RWF_NOWAIT` on the JS thread, and the
+ * N-API call) of 4 KiB at a random block into a fresh `Buffer.allocUnsafe`, back to back, checked
+ * as the others are: no event loop, no Effect. A single read served this way cannot pass it.
+ *
+ * @since 0.1.0
+ */
+export const nativeCachedLoop: Participant = {
+  name: "native io_uring engine, readCached loop on one thread (no Effect)",
+  description:
+    "the engine's readCached of 4 KiB at random blocks into a fresh Buffer.allocUnsafe, back to back on the JS thread: the floor of a read AIOFile serves from the page cache",
+  unavailable: async () => NativeAioContext.probeUring().reason,
+  workloads: {
+    "read-4k-qd64": async (config) => {
+      const binding = NativeEngine.load()!
+      const engine = new binding.Engine("io_uring", 256, () => {})
+      const fd = fs.openSync(config.dataFile, "r")
+      try {
+        const next = positions(config, 1, BLOCK, false)
+        const { check, into } = checker()
+        const { finish, tally } = startTally()
+        const deadline = performance.now() + config.seconds * 1000
+        for (let start = performance.now(); start < deadline;) {
+          const position = next(0)
+          const buffer = Buffer.allocUnsafe(BLOCK)
+          const bytes = engine.readCached(fd, buffer, position)
+          check(bytes < 0 ? new Uint8Array(0) : buffer.subarray(0, bytes), position)
+          const now = performance.now()
+          tally.latencies.record((now - start) * 1000)
+          tally.bytes += Math.max(0, bytes)
+          tally.ops++
+          start = now
+        }
+        return into(finish())
+      } finally {
+        fs.closeSync(fd)
+        engine.destroy()
+      }
+    }
+  }
+}
