@@ -6,7 +6,7 @@ import type { AioContextService, Callback, ReadRequest } from "../AioContext.js"
 import type { AioError } from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import * as FileMode from "../FileMode.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 /** Transfers a view's buffer away (once), as `postMessage` with a transfer list does. */
 const detach = (view: Uint8Array): void => {

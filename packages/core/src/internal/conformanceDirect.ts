@@ -4,7 +4,7 @@ import * as AioContext from "../AioContext.js"
 import type { Advice, AioDirect } from "../AioDirect.js"
 import * as AIOFile from "../AIOFile.js"
 import { ADVICE, fromContext } from "./aioDirect.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 import { Flags } from "./fileMode.js"
 
 /** The capability of the suite's context, or undefined (a user's backend may have none). */

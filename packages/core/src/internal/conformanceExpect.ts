@@ -4,7 +4,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 
-// What the conformance suite's tests share: small byte helpers and the checks of an error.
+// What the conformance suite's tests share: small byte helpers, the checks of an error, and a mode
+// known only at run time.
 
 /** @internal */
 export const bytes = (...values: Array<number>) => new Uint8Array(values)
@@ -27,3 +28,9 @@ export const expectTag = (error: unknown, tag: string, reason?: string) => {
   expect(error).toHaveProperty("_tag", tag)
   if (reason !== undefined) expect(error).toHaveProperty("reason", reason)
 }
+
+/**
+ * A mode known only at run time: its file has every operation in its type, and checks the mode when
+ * one runs (the checks the tests make). @internal
+ */
+export const atRunTime = (mode: string): string => mode

@@ -8,7 +8,7 @@ import * as AioError from "../AioError.js"
 import type * as AioFaults from "../AioFaults.js"
 import * as AIOFile from "../AIOFile.js"
 import * as faults from "./aioFaults.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 // The model-based property test with the fault layer between the model and the backend. Random
 // writeBytes/readBytes/truncate/fsync/fdsync sequences (and crashes, when the suite's backend is a

@@ -11,7 +11,7 @@ import type * as AioFaults from "../AioFaults.js"
 import * as AIOFile from "../AIOFile.js"
 import * as FileWrapper from "../FileWrapper.js"
 import * as faults from "./aioFaults.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 // Fault coverage: each kind of fault the fault layer injects, against each public API above the
 // service, on the suite's backend. Every fault ends as a typed error, or is continued (short

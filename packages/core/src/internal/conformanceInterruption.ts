@@ -10,7 +10,7 @@ import type { AioContextService } from "../AioContext.js"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
 import * as FileMode from "../FileMode.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 /** How many interrupted opens the leak test runs on the context, and of each kind on AIOFile. */
 const INTERRUPTED_OPENS = 4000

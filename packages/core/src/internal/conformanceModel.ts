@@ -4,7 +4,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as AIOFile from "../AIOFile.js"
 import type { Options } from "../Conformance.js"
 import { faultModelTests } from "./conformanceFaultModel.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 // The model-based tests of the suite: random sequences checked against a plain in-memory model,
 // and the same under faults (conformanceFaultModel.ts).

@@ -13,7 +13,7 @@ import * as AIOFile from "../AIOFile.js"
 import * as FileWrapper from "../FileWrapper.js"
 import { viaCallback } from "./conformanceDetached.js"
 import { bytes, expectTag, failure, utf8 } from "./conformanceExpect.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 // Operations a test replaces (AioContext.wrap, or a context rebuilt by hand), on every backend:
 // AIOFile runs the replacement, through its callback form when it has one, else as an Effect in

@@ -1,24 +1,12 @@
-import { describe, expect, type Vitest } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
-import type { AioContext } from "../AioContext.js"
-import type { AioError } from "../AioError.js"
 import * as AIOFile from "../AIOFile.js"
 import * as FileWrapper from "../FileWrapper.js"
-
-/** What a group of the suite's tests (streams, detached buffers, interruption) needs from the suite. */
-export interface Fixture {
-  readonly it: Vitest.MethodsNonLive<AioContext, true>
-  /** A fresh path in the suite's directory. */
-  readonly fresh: (label: string) => string
-  /** A fresh path holding `content` (a string is stored as UTF-8). */
-  readonly withContent: (label: string, content: string | Uint8Array) => Effect.Effect<string, AioError, AioContext>
-  readonly contentOf: (path: string) => Effect.Effect<Uint8Array, AioError, AioContext>
-}
-
-const utf8 = (text: string) => new TextEncoder().encode(text)
+import { utf8 } from "./conformanceExpect.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 /** The text of every script the line and chunk tests run over. */
 const MULTILINGUAL = "한국어 텍스트\n日本語のテキスト\n😀 emoji 👩‍👩‍👧‍👦 family\nplain ascii\nend without newline 🙂"

@@ -2,7 +2,7 @@ import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as AioContext from "../AioContext.js"
 import * as AIOFile from "../AIOFile.js"
-import type { Fixture } from "./conformanceStreams.js"
+import type { Fixture } from "./conformanceFixture.js"
 
 const utf8 = (text: string) => new TextEncoder().encode(text)
 
