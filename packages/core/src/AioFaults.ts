@@ -28,6 +28,7 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type { AioContext, MemoryOptions } from "./AioContext.js"
 import type * as AioErrorModule from "./AioError.js"
+import * as rules from "./internal/aioFaultRules.js"
 import * as internal from "./internal/aioFaults.js"
 import * as crashSimulator from "./internal/crashSimulator.js"
 
@@ -65,7 +66,7 @@ export type Operation =
  * @since 0.1.0
  * @category constants
  */
-export const operations: ReadonlyArray<Operation> = internal.operations
+export const operations: ReadonlyArray<Operation> = rules.operations
 
 /**
  * The errnos a rule can fail an operation with.
@@ -81,7 +82,7 @@ export type Errno = "EIO" | "ENOSPC" | "EDQUOT" | "EROFS" | "EINTR" | "EAGAIN" |
  * @since 0.1.0
  * @category constants
  */
-export const errnos: ReadonlyArray<Errno> = internal.errnos
+export const errnos: ReadonlyArray<Errno> = rules.errnos
 
 /**
  * What a rule does to a call it fires on.
@@ -314,7 +315,7 @@ export const layer: (options?: Options) => Layer.Layer<AioContext | AioFaults, P
  */
 export const layerCrashable: (
   options?: CrashableOptions
-) => Layer.Layer<AioContext | CrashSimulator, PlatformError.BadArgument> = internal.layerCrashable
+) => Layer.Layer<AioContext | CrashSimulator, PlatformError.BadArgument> = crashSimulator.layerCrashable
 
 /**
  * The crash simulator over the backend below it (io_uring, Linux AIO, the thread pool, your own),
@@ -350,19 +351,19 @@ export const layerCrashSimulator: (
  * @since 0.1.0
  * @category durability
  */
-export const syncDirectory: (path: string) => Effect.Effect<void, AioError, AioContext> = internal.syncDirectory
+export const syncDirectory: (path: string) => Effect.Effect<void, AioError, AioContext> = crashSimulator.syncDirectory
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const fail: (errno: Errno) => Action = internal.fail
+export const fail: (errno: Errno) => Action = rules.fail
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const shortWrite: (bytes: number) => Action = internal.shortWrite
+export const shortWrite: (bytes: number) => Action = rules.shortWrite
 
 /**
  * A write of 0 bytes (`shortWrite(0)`).
@@ -370,37 +371,37 @@ export const shortWrite: (bytes: number) => Action = internal.shortWrite
  * @since 0.1.0
  * @category actions
  */
-export const writeZero: Action = internal.writeZero
+export const writeZero: Action = rules.writeZero
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const shortRead: (bytes: number) => Action = internal.shortRead
+export const shortRead: (bytes: number) => Action = rules.shortRead
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const latency: (duration: Duration.DurationInput) => Action = internal.latency
+export const latency: (duration: Duration.DurationInput) => Action = rules.latency
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const flipBits: (bits?: number) => Action = internal.flipBits
+export const flipBits: (bits?: number) => Action = rules.flipBits
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const crash: Action = internal.crash
+export const crash: Action = rules.crash
 
 /**
  * @since 0.1.0
  * @category triggers
  */
-export const always: Trigger = internal.always
+export const always: Trigger = rules.always
 
 /**
  * The nth matching call, counted from 1.
@@ -408,16 +409,16 @@ export const always: Trigger = internal.always
  * @since 0.1.0
  * @category triggers
  */
-export const nth: (n: number) => Trigger = internal.nth
+export const nth: (n: number) => Trigger = rules.nth
 
 /**
  * @since 0.1.0
  * @category triggers
  */
-export const everyNth: (n: number) => Trigger = internal.everyNth
+export const everyNth: (n: number) => Trigger = rules.everyNth
 
 /**
  * @since 0.1.0
  * @category triggers
  */
-export const probability: (p: number) => Trigger = internal.probability
+export const probability: (p: number) => Trigger = rules.probability

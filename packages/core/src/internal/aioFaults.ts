@@ -1,18 +1,18 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { AioContextService, MemoryOptions, ReadRequest } from "../AioContext.js"
+import type { AioContextService, ReadRequest } from "../AioContext.js"
 import type * as AioFaults from "../AioFaults.js"
 import { AioContext } from "./aioContext.js"
-import { badArgument, fromErrno, relabel } from "./aioError.js"
-import { Flags } from "./fileMode.js"
-import { makeMemory } from "./memoryContext.js"
+import { badArgument, fromErrno } from "./aioError.js"
+import { actsOn, always, checkRule, type CompiledRule } from "./aioFaultRules.js"
+import { seeded } from "./seededRandom.js"
 
-// The fault-injection layer: a context whose every operation first asks the rules what to do, and
-// the crash simulator (the memory backend keeping durable and volatile content apart).
+// The fault-injection layer: a context whose every operation first asks the rules
+// (aioFaultRules.ts) what to do; and the tags of the fault controls and of a crash simulator
+// (crashSimulator.ts).
 
 /** @internal */
 export class Faults extends Context.Tag("@effect-aiofile/core/AioFaults")<Faults, AioFaults.Service>() {}
@@ -21,23 +21,6 @@ export class Faults extends Context.Tag("@effect-aiofile/core/AioFaults")<Faults
 export class CrashSimulator
   extends Context.Tag("@effect-aiofile/core/AioFaults/CrashSimulator")<CrashSimulator, AioFaults.Simulator>()
 {}
-
-/** @internal */
-export const operations: ReadonlyArray<AioFaults.Operation> = [
-  "open",
-  "close",
-  "read",
-  "readMany",
-  "write",
-  "writeMany",
-  "fsync",
-  "fdatasync",
-  "size",
-  "truncate"
-]
-
-/** @internal */
-export const errnos: ReadonlyArray<AioFaults.Errno> = ["EIO", "ENOSPC", "EDQUOT", "EROFS", "EINTR", "EAGAIN", "EBADF"]
 
 const syscalls: Record<AioFaults.Operation, string> = {
   open: "open",
@@ -50,161 +33,6 @@ const syscalls: Record<AioFaults.Operation, string> = {
   fdatasync: "fdatasync",
   size: "fstat",
   truncate: "ftruncate"
-}
-
-// ---------------------------------------------------------------------------------------------
-// actions and triggers
-
-/** @internal */
-export const fail = (errno: AioFaults.Errno): AioFaults.Action => ({ _tag: "Fail", errno })
-/** @internal */
-export const shortWrite = (bytes: number): AioFaults.Action => ({ _tag: "ShortWrite", bytes })
-/** @internal */
-export const writeZero: AioFaults.Action = { _tag: "ShortWrite", bytes: 0 }
-/** @internal */
-export const shortRead = (bytes: number): AioFaults.Action => ({ _tag: "ShortRead", bytes })
-/** @internal */
-export const latency = (duration: Duration.DurationInput): AioFaults.Action => ({
-  _tag: "Latency",
-  duration: Duration.decode(duration)
-})
-/** @internal */
-export const flipBits = (bits = 1): AioFaults.Action => ({ _tag: "FlipBits", bits })
-/** @internal */
-export const crash: AioFaults.Action = { _tag: "Crash" }
-
-/** @internal */
-export const always: AioFaults.Trigger = { _tag: "Always" }
-/** @internal */
-export const nth = (n: number): AioFaults.Trigger => ({ _tag: "Nth", n })
-/** @internal */
-export const everyNth = (n: number): AioFaults.Trigger => ({ _tag: "EveryNth", n })
-/** @internal */
-export const probability = (p: number): AioFaults.Trigger => ({ _tag: "Probability", p })
-
-/** Which operations an action can act on: a short write only on writes, a short read or flipped bits only on reads. */
-const actsOn = (action: AioFaults.Action, operation: AioFaults.Operation): boolean => {
-  switch (action._tag) {
-    case "ShortWrite":
-      return operation === "write"
-    case "ShortRead":
-    case "FlipBits":
-      return operation === "read"
-    default:
-      return true
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// seeded randomness and globs
-
-/** mulberry32: a small seeded generator, so a seed replays the same faults. @internal */
-export const seeded = (seed: number): () => number => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6D2B79F5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** A glob as a RegExp: `**` any characters, `*` any but `/`, `?` one but `/`; anything else is itself. */
-const globToRegExp = (glob: string): RegExp => {
-  let source = ""
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!
-    if (char === "*" && glob[i + 1] === "*") {
-      source += ".*"
-      i++
-    } else if (char === "*") source += "[^/]*"
-    else if (char === "?") source += "[^/]"
-    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&")
-  }
-  return new RegExp(`^${source}$`)
-}
-
-// ---------------------------------------------------------------------------------------------
-// rules
-
-interface CompiledRule {
-  readonly rule: AioFaults.Rule
-  readonly index: number
-  readonly operations: ReadonlySet<AioFaults.Operation> | undefined
-  readonly path: ((path: string | undefined) => boolean) | undefined
-  /** The matching calls seen, and the faults injected. */
-  calls: number
-  fired: number
-}
-
-const checkRule = (rule: AioFaults.Rule, index: number): Effect.Effect<CompiledRule, PlatformError.BadArgument> => {
-  const invalid = (why: string) => Effect.fail(badArgument("AioFaults", `rule ${rule.label ?? index}: ${why}`))
-  const listed = rule.operation === undefined
-    ? undefined
-    : typeof rule.operation === "string"
-    ? [rule.operation]
-    : rule.operation
-  for (const operation of listed ?? []) {
-    if (!operations.includes(operation)) return invalid(`unknown operation ${JSON.stringify(operation)}`)
-  }
-  const { action } = rule
-  switch (action._tag) {
-    case "Fail":
-      if (!errnos.includes(action.errno)) return invalid(`errno ${action.errno} is not one of ${errnos.join(", ")}`)
-      break
-    case "ShortWrite":
-    case "ShortRead":
-    case "FlipBits": {
-      const count = action._tag === "FlipBits" ? action.bits : action.bytes
-      const least = action._tag === "ShortWrite" ? 0 : 1
-      if (!(Number.isSafeInteger(count) && count >= least)) {
-        return invalid(`${action._tag} takes an integer >= ${least}, got ${count}`)
-      }
-      const operation = action._tag === "ShortWrite" ? "write" : "read"
-      if (listed !== undefined && !listed.includes(operation)) {
-        return invalid(`${action._tag} acts on ${operation} only`)
-      }
-      break
-    }
-    case "Latency":
-    case "Crash":
-      break
-    default:
-      return invalid(`unknown action ${JSON.stringify(action)}`)
-  }
-  const trigger = rule.trigger ?? always
-  switch (trigger._tag) {
-    case "Always":
-      break
-    case "Nth":
-    case "EveryNth":
-      if (!(Number.isSafeInteger(trigger.n) && trigger.n >= 1)) {
-        return invalid(`${trigger._tag} takes n >= 1, got ${trigger.n}`)
-      }
-      break
-    case "Probability":
-      if (!(trigger.p >= 0 && trigger.p <= 1)) return invalid(`probability must be in [0, 1], got ${trigger.p}`)
-      break
-    default:
-      return invalid(`unknown trigger ${JSON.stringify(trigger)}`)
-  }
-  if (rule.times !== undefined && !(Number.isSafeInteger(rule.times) && rule.times >= 0)) {
-    return invalid(`times must be a non-negative integer, got ${rule.times}`)
-  }
-  const path = rule.path === undefined
-    ? undefined
-    : /[*?]/.test(rule.path)
-    ? ((regexp) => (path: string | undefined) => path !== undefined && regexp.test(path))(globToRegExp(rule.path))
-    : ((exact) => (path: string | undefined) => path === exact)(rule.path)
-  return Effect.succeed({
-    rule,
-    index,
-    operations: listed === undefined ? undefined : new Set(listed),
-    path,
-    calls: 0,
-    fired: 0
-  })
 }
 
 /** One call the layer received, as the rules see it. */
@@ -457,38 +285,3 @@ export const layer = (
       return Context.make(AioContext, context).pipe(Context.add(Faults, faults))
     })
   )
-
-/** @internal */
-export const layerCrashable = (
-  options: AioFaults.CrashableOptions = {}
-): Layer.Layer<AioContext | CrashSimulator, PlatformError.BadArgument> =>
-  Layer.effectContext(
-    Effect.gen(function*() {
-      const { seed, torn, ...memoryOptions } = options
-      const { context, crash } = yield* makeMemory(memoryOptions satisfies MemoryOptions, true)
-      const random = seeded(seed ?? 0)
-      let crashes = 0
-      const crashWith = (how: { readonly torn?: boolean | undefined } = {}) =>
-        Effect.sync(() => {
-          crashes++
-          crash({ torn: how.torn ?? torn ?? false, random })
-        })
-      const simulator: AioFaults.Simulator = {
-        crash: crashWith(),
-        crashWith,
-        crashes: Effect.sync(() => crashes)
-      }
-      return Context.make(AioContext, { ...context, backend: "memory-crashable" }).pipe(
-        Context.add(CrashSimulator, simulator)
-      )
-    })
-  )
-
-/** @internal */
-export const syncDirectory = (path: string): Effect.Effect<void, AioFaults.AioError, AioContext> =>
-  Effect.flatMap(AioContext, (context) =>
-    Effect.acquireUseRelease(
-      context.open(path, Flags.O_RDONLY | Flags.O_CLOEXEC, 0),
-      (fd) => context.fsync(fd),
-      (fd) => Effect.ignore(context.close(fd))
-    ).pipe(Effect.mapError(relabel("syncDirectory", path))))

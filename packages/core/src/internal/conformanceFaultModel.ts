@@ -7,8 +7,10 @@ import * as Option from "effect/Option"
 import * as AioError from "../AioError.js"
 import type * as AioFaults from "../AioFaults.js"
 import * as AIOFile from "../AIOFile.js"
+import * as faultRules from "./aioFaultRules.js"
 import * as faults from "./aioFaults.js"
 import type { Fixture } from "./conformanceFixture.js"
+import { syncDirectory } from "./crashSimulator.js"
 
 // The model-based property test with the fault layer between the model and the backend. Random
 // writeBytes/readBytes/truncate/fsync/fdsync sequences (and crashes, when the suite's backend is a
@@ -178,21 +180,21 @@ const commands: FastCheck.Arbitrary<Command> = FastCheck.oneof(
 
 /** The faults every sequence runs under, drawn from its seed. Latency is left out: it changes no byte. */
 const rules: ReadonlyArray<AioFaults.Rule> = [
-  { operation: "write", trigger: faults.probability(0.06), action: faults.fail("EIO") },
-  { operation: "write", trigger: faults.probability(0.03), action: faults.fail("ENOSPC") },
-  { operation: "write", trigger: faults.probability(0.02), action: faults.fail("EINTR") },
-  { operation: "write", trigger: faults.probability(0.02), action: faults.writeZero },
-  { operation: "write", trigger: faults.probability(0.08), action: faults.shortWrite(1) },
-  { operation: "write", trigger: faults.probability(0.08), action: faults.shortWrite(700) },
-  { operation: "read", trigger: faults.probability(0.04), action: faults.fail("EIO") },
-  { operation: "read", trigger: faults.probability(0.02), action: faults.fail("EAGAIN") },
-  { operation: "read", trigger: faults.probability(0.1), action: faults.shortRead(1) },
-  { operation: "read", trigger: faults.probability(0.06), action: faults.shortRead(999) },
-  { operation: "read", trigger: faults.probability(0.08), action: faults.flipBits(1) },
-  { operation: "read", trigger: faults.probability(0.04), action: faults.flipBits(5) },
-  { operation: ["fsync", "fdatasync"], trigger: faults.probability(0.12), action: faults.fail("EIO") },
-  { operation: "truncate", trigger: faults.probability(0.08), action: faults.fail("EROFS") },
-  { operation: "size", trigger: faults.probability(0.04), action: faults.fail("EIO") }
+  { operation: "write", trigger: faultRules.probability(0.06), action: faultRules.fail("EIO") },
+  { operation: "write", trigger: faultRules.probability(0.03), action: faultRules.fail("ENOSPC") },
+  { operation: "write", trigger: faultRules.probability(0.02), action: faultRules.fail("EINTR") },
+  { operation: "write", trigger: faultRules.probability(0.02), action: faultRules.writeZero },
+  { operation: "write", trigger: faultRules.probability(0.08), action: faultRules.shortWrite(1) },
+  { operation: "write", trigger: faultRules.probability(0.08), action: faultRules.shortWrite(700) },
+  { operation: "read", trigger: faultRules.probability(0.04), action: faultRules.fail("EIO") },
+  { operation: "read", trigger: faultRules.probability(0.02), action: faultRules.fail("EAGAIN") },
+  { operation: "read", trigger: faultRules.probability(0.1), action: faultRules.shortRead(1) },
+  { operation: "read", trigger: faultRules.probability(0.06), action: faultRules.shortRead(999) },
+  { operation: "read", trigger: faultRules.probability(0.08), action: faultRules.flipBits(1) },
+  { operation: "read", trigger: faultRules.probability(0.04), action: faultRules.flipBits(5) },
+  { operation: ["fsync", "fdatasync"], trigger: faultRules.probability(0.12), action: faultRules.fail("EIO") },
+  { operation: "truncate", trigger: faultRules.probability(0.08), action: faultRules.fail("EROFS") },
+  { operation: "size", trigger: faultRules.probability(0.04), action: faultRules.fail("EIO") }
 ]
 
 /** What the sequences of one suite met, printed when it ends: the figures of the note and README. */
@@ -254,7 +256,7 @@ export const faultModelTests = ({ fresh, it }: Fixture, options: FaultModelOptio
           // do not pile up in a crash simulator), emptied and synced, and their names made durable
           let files = yield* openAll("w+b")
           yield* Effect.forEach(files, (f) => f.fsync)
-          yield* faults.syncDirectory(paths[0]!.slice(0, paths[0]!.lastIndexOf("/")) || "/")
+          yield* syncDirectory(paths[0]!.slice(0, paths[0]!.lastIndexOf("/")) || "/")
           yield* controls.setRules(rules)
           const current = paths.map(() => new Possible())
           let durable = paths.map(() => new Possible())

@@ -10,6 +10,7 @@ import * as AioError from "../AioError.js"
 import type * as AioFaults from "../AioFaults.js"
 import * as AIOFile from "../AIOFile.js"
 import * as FileWrapper from "../FileWrapper.js"
+import * as faultRules from "./aioFaultRules.js"
 import * as faults from "./aioFaults.js"
 import type { Fixture } from "./conformanceFixture.js"
 
@@ -193,7 +194,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         for (const [name, read] of readers) {
           for (const errno of ["EIO", "EBADF"] as const) {
             const path = yield* withData()
-            const { exit, log } = yield* under([{ operation: "read", action: faults.fail(errno) }], read(path))
+            const { exit, log } = yield* under([{ operation: "read", action: faultRules.fail(errno) }], read(path))
             const error = expectSystemError(exit, `${name} with ${errno}`)
             expect(AioError.errnoCode(error), name).toEqual(Option.some(errno))
             expect(log.length, `${name}: the fault was injected`).toBeGreaterThan(0)
@@ -205,7 +206,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
       Effect.gen(function*() {
         const path = yield* withData()
         for (const [name, read] of readers) {
-          const { exit, log } = yield* under([{ operation: "read", action: faults.shortRead(7) }], read(path))
+          const { exit, log } = yield* under([{ operation: "read", action: faultRules.shortRead(7) }], read(path))
           expect(same(expectSuccess(exit, name), CONTENT), `${name}: the content`).toBe(true)
           expect(log.length, `${name}: short reads were injected`).toBeGreaterThan(0)
         }
@@ -215,7 +216,10 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
       Effect.gen(function*() {
         const path = yield* withData()
         for (const [name, read] of readers) {
-          const { exit, log } = yield* under([{ operation: "read", action: faults.flipBits(1), times: 1 }], read(path))
+          const { exit, log } = yield* under(
+            [{ operation: "read", action: faultRules.flipBits(1), times: 1 }],
+            read(path)
+          )
           expect(log.length, name).toBe(1)
           expect(log[0]!.flipped?.length, name).toBe(1)
           const got = expectSuccess(exit, name)
@@ -228,7 +232,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
       Effect.gen(function*() {
         const path = yield* withData()
         for (const [name, read] of readers) {
-          const { exit, log } = yield* under([{ action: faults.latency("1 millis") }], read(path))
+          const { exit, log } = yield* under([{ action: faultRules.latency("1 millis") }], read(path))
           expect(same(expectSuccess(exit, name), CONTENT), name).toBe(true)
           expect(log.some((entry) => entry.operation === "open"), name).toBe(true)
         }
@@ -239,7 +243,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         const path = yield* withData()
         for (const [name, read] of readers) {
           for (const operation of ["open", "size"] as const) {
-            const { exit, log } = yield* under([{ operation, action: faults.fail("EIO") }], read(path))
+            const { exit, log } = yield* under([{ operation, action: faultRules.fail("EIO") }], read(path))
             // a read that needs no size (the batches name their sizes) succeeds
             if (log.length === 0) {
               expect(operation, name).toBe("size")
@@ -256,7 +260,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         for (const [name, write] of writers) {
           for (const errno of ["EIO", "ENOSPC", "EDQUOT", "EROFS", "EBADF"] as const) {
             const { exit, log } = yield* under(
-              [{ operation: "write", action: faults.fail(errno) }],
+              [{ operation: "write", action: faultRules.fail(errno) }],
               write(fresh("faults-w"))
             )
             const error = expectSystemError(exit, `${name} with ${errno}`)
@@ -270,7 +274,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
       Effect.gen(function*() {
         for (const [name, write] of writers) {
           const path = fresh("faults-short")
-          const { exit, log } = yield* under([{ operation: "write", action: faults.shortWrite(5) }], write(path))
+          const { exit, log } = yield* under([{ operation: "write", action: faultRules.shortWrite(5) }], write(path))
           expectSuccess(exit, name)
           expect(log.length, name).toBeGreaterThan(0)
           expect(same(yield* contentOf(path), CONTENT), `${name}: the file's content`).toBe(true)
@@ -281,7 +285,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
       Effect.gen(function*() {
         for (const [name, write] of writers) {
           const { exit, log } = yield* under(
-            [{ operation: "write", action: faults.writeZero }],
+            [{ operation: "write", action: faultRules.writeZero }],
             write(fresh("faults-0"))
           )
           const error = expectSystemError(exit, name)
@@ -295,7 +299,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         const path = yield* withData()
         for (const operation of ["fsync", "fdatasync"] as const) {
           const { exit } = yield* under(
-            [{ operation, action: faults.fail("EIO") }],
+            [{ operation, action: faultRules.fail("EIO") }],
             Effect.scoped(Effect.gen(function*() {
               const file = yield* AIOFile.open(path, "r+b")
               const synced = yield* Effect.flip(operation === "fsync" ? file.fsync : file.fdsync)
@@ -312,7 +316,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         }
         // writeFile does not sync (as fs.writeFile): a failing sync does not touch it
         const { exit, log } = yield* under(
-          [{ operation: ["fsync", "fdatasync"], action: faults.fail("EIO") }],
+          [{ operation: ["fsync", "fdatasync"], action: faultRules.fail("EIO") }],
           AIOFile.writeFile(fresh("faults-sync"), CONTENT)
         )
         expectSuccess(exit, "writeFile")
@@ -323,7 +327,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
       Effect.gen(function*() {
         const path = yield* withData()
         const { exit } = yield* under(
-          [{ operation: ["truncate", "close"], action: faults.fail("EIO") }],
+          [{ operation: ["truncate", "close"], action: faultRules.fail("EIO") }],
           Effect.gen(function*() {
             const file = yield* AIOFile.make(path, "r+b")
             yield* file.open
@@ -345,7 +349,7 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         for (const errno of ["EINTR", "EAGAIN"] as const) {
           for (const [name, read] of readers) {
             const { exit, log } = yield* under(
-              [{ operation: "read", action: faults.fail(errno), times: 2 }],
+              [{ operation: "read", action: faultRules.fail(errno), times: 2 }],
               read(path)
             )
             expect(same(expectSuccess(exit, `${name} ${errno}`), CONTENT), name).toBe(true)
@@ -353,14 +357,17 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
           }
           for (const [name, write] of writers) {
             const target = fresh("faults-eintr")
-            const { exit } = yield* under([{ operation: "write", action: faults.fail(errno), times: 2 }], write(target))
+            const { exit } = yield* under(
+              [{ operation: "write", action: faultRules.fail(errno), times: 2 }],
+              write(target)
+            )
             expectSuccess(exit, `${name} ${errno}`)
             expect(same(yield* contentOf(target), CONTENT), name).toBe(true)
           }
         }
         // one that never stops: the error, typed, once the retries are spent
         for (const [name, read] of readers) {
-          const { exit } = yield* under([{ operation: "read", action: faults.fail("EAGAIN") }], read(path))
+          const { exit } = yield* under([{ operation: "read", action: faultRules.fail("EAGAIN") }], read(path))
           expect(AioError.errnoCode(expectSystemError(exit, name))).toEqual(Option.some("EAGAIN"))
         }
       }))
@@ -372,20 +379,23 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         const readBoth = Effect.all([AIOFile.readFile(a), AIOFile.readFile(b)].map(Effect.either))
         const failedOf = (results: ReadonlyArray<{ readonly _tag: string }>) => results.map((r) => r._tag === "Left")
         // exact path: only a fails
-        const exact = yield* under([{ path: a, operation: "open", action: faults.fail("EIO") }], readBoth)
+        const exact = yield* under([{ path: a, operation: "open", action: faultRules.fail("EIO") }], readBoth)
         expect(failedOf(expectSuccess(exact.exit, "exact"))).toEqual([true, false])
         // glob: both
-        const glob = yield* under([{ path: "**/faults-*", operation: "open", action: faults.fail("EIO") }], readBoth)
+        const glob = yield* under(
+          [{ path: "**/faults-*", operation: "open", action: faultRules.fail("EIO") }],
+          readBoth
+        )
         expect(failedOf(expectSuccess(glob.exit, "glob"))).toEqual([true, true])
         // the 2nd open only
         const second = yield* under(
-          [{ operation: "open", trigger: faults.nth(2), action: faults.fail("EIO") }],
+          [{ operation: "open", trigger: faultRules.nth(2), action: faultRules.fail("EIO") }],
           readBoth
         )
         expect(failedOf(expectSuccess(second.exit, "nth"))).toEqual([false, true])
         // every 2nd read of 4
         const every = yield* under(
-          [{ operation: "read", trigger: faults.everyNth(2), action: faults.shortRead(1) }],
+          [{ operation: "read", trigger: faultRules.everyNth(2), action: faultRules.shortRead(1) }],
           Effect.scoped(
             Effect.flatMap(
               AIOFile.open(a, "rb"),
@@ -398,8 +408,8 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         // a seeded probability replays the same faults
         const sometimes = [{
           operation: "read" as const,
-          trigger: faults.probability(0.5),
-          action: faults.shortRead(1)
+          trigger: faultRules.probability(0.5),
+          action: faultRules.shortRead(1)
         }]
         const reads = Effect.scoped(
           Effect.flatMap(AIOFile.open(a, "rb"), (f) =>
@@ -421,14 +431,14 @@ export const faultTests = ({ contentOf, fresh, it, withContent }: Fixture): void
         const exits = yield* Effect.gen(function*() {
           const controls = yield* faults.Faults
           const before = yield* Effect.exit(AIOFile.readFile(path))
-          yield* controls.addRule({ operation: "read", action: faults.fail("EIO"), label: "disk gone" })
+          yield* controls.addRule({ operation: "read", action: faultRules.fail("EIO"), label: "disk gone" })
           const during = yield* Effect.exit(AIOFile.readFile(path))
           yield* controls.clearRules
           const after = yield* Effect.exit(AIOFile.readFile(path))
           const log = yield* controls.log
           expect(log.map((entry) => entry.rule)).toEqual(["disk gone"])
           expect(
-            Effect.runSync(Effect.flip(controls.setRules([{ action: faults.shortRead(0) }])))
+            Effect.runSync(Effect.flip(controls.setRules([{ action: faultRules.shortRead(0) }])))
           ).toHaveProperty("_tag", "BadArgument")
           return [before, during, after].map(Exit.isSuccess)
         }).pipe(Effect.provide(faults.layer()))

@@ -1,17 +1,23 @@
+import type * as PlatformError from "@effect/platform/Error"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { AioContextService } from "../AioContext.js"
+import type { AioContextService, MemoryOptions } from "../AioContext.js"
 import type * as AioFaults from "../AioFaults.js"
 import { AioContext } from "./aioContext.js"
-import { fromErrno } from "./aioError.js"
-import { CrashSimulator, seeded } from "./aioFaults.js"
+import { fromErrno, relabel } from "./aioError.js"
+import { CrashSimulator } from "./aioFaults.js"
 import { Flags } from "./fileMode.js"
+import { makeMemory } from "./memoryContext.js"
 import { normalize, parentOf } from "./memoryNamespace.js"
+import { seeded } from "./seededRandom.js"
 
-// The crash simulator over a backend whose files are real (io_uring, Linux AIO, the thread pool):
-// the kernel keeps no "written but not durable" state a program can ask for, so the layer keeps it
-// itself. Each file opened through it has a shadow: its content as of its last completed
+// The crash simulators, and `syncDirectory`, which makes the names in a directory durable for them.
+// The memory backend's (`layerCrashable`, at the end) keeps durable and volatile content apart in
+// memoryContext.ts.
+//
+// The one over a backend whose files are real (io_uring, Linux AIO, the thread pool): the kernel
+// keeps no "written but not durable" state a program can ask for, so the layer keeps it itself. Each file opened through it has a shadow: its content as of its last completed
 // fsync/fdatasync, read back from the file right after that sync completed (and its content when
 // the layer first saw it, taken as durable). A crash stops every descriptor open (each operation on
 // it fails with EIO without reaching the kernel; its close closes the real descriptor), then
@@ -242,3 +248,38 @@ export const layerCrashSimulator = (
     }
     return Context.make(AioContext, context).pipe(Context.add(CrashSimulator, simulator))
   }))
+
+/** The crash simulator of the memory backend (its durable and volatile content kept apart). @internal */
+export const layerCrashable = (
+  options: AioFaults.CrashableOptions = {}
+): Layer.Layer<AioContext | CrashSimulator, PlatformError.BadArgument> =>
+  Layer.effectContext(
+    Effect.gen(function*() {
+      const { seed, torn, ...memoryOptions } = options
+      const { context, crash } = yield* makeMemory(memoryOptions satisfies MemoryOptions, true)
+      const random = seeded(seed ?? 0)
+      let crashes = 0
+      const crashWith = (how: { readonly torn?: boolean | undefined } = {}) =>
+        Effect.sync(() => {
+          crashes++
+          crash({ torn: how.torn ?? torn ?? false, random })
+        })
+      const simulator: AioFaults.Simulator = {
+        crash: crashWith(),
+        crashWith,
+        crashes: Effect.sync(() => crashes)
+      }
+      return Context.make(AioContext, { ...context, backend: "memory-crashable" }).pipe(
+        Context.add(CrashSimulator, simulator)
+      )
+    })
+  )
+
+/** @internal */
+export const syncDirectory = (path: string): Effect.Effect<void, AioFaults.AioError, AioContext> =>
+  Effect.flatMap(AioContext, (context) =>
+    Effect.acquireUseRelease(
+      context.open(path, Flags.O_RDONLY | Flags.O_CLOEXEC, 0),
+      (fd) => context.fsync(fd),
+      (fd) => Effect.ignore(context.close(fd))
+    ).pipe(Effect.mapError(relabel("syncDirectory", path))))

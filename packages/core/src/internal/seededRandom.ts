@@ -1,0 +1,13 @@
+// A seeded source of randomness, so a seed replays the same faults and the same torn crashes.
+
+/** mulberry32: a small seeded generator, so a seed replays the same faults. @internal */
+export const seeded = (seed: number): () => number => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6D2B79F5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
